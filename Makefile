@@ -1,0 +1,120 @@
+# voipfw build. `make` builds build/voipfw; `make check` runs every test
+# (needs root for the BPF and namespace tests); `make demo` runs the demo.
+
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+DESTDIR  ?=
+BUILD    := build
+VERSION  := 0.1.0
+
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+# BPF objects: UAPI headers only, no vmlinux.h. The multiarch include dir
+# provides <asm/types.h> for the host's word size.
+BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
+	-Iinclude $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVOIPFW_VERSION='"$(VERSION)"' \
+	-Iinclude -Iuser -Iuser/lib -I$(BUILD)
+LIBS     := -lbpf -lelf -lz
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+# user/lib: pure logic (no BPF, no I/O) -- unit-tested and fuzzed directly.
+LIB_SRCS := $(wildcard user/lib/*.c)
+LIB_OBJS := $(patsubst user/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+# user: the CLI, loader and daemon.
+APP_SRCS := $(wildcard user/*.c)
+APP_OBJS := $(patsubst user/%.c,$(BUILD)/app/%.o,$(APP_SRCS))
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+BPFT_SRCS  := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 30
+
+.PHONY: all clean check check-unit check-bpf check-net check-e2e fuzz deps \
+	install demo bench
+.DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS)
+
+all: $(BUILD)/voipfw
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/voipfw.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@
+
+$(BUILD)/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h) include/voipfw.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/app/%.o: user/%.c $(wildcard user/*.h user/lib/*.h) include/voipfw.h $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libvoipfw.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/voipfw: $(APP_OBJS) $(BUILD)/libvoipfw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(APP_LIBS)
+
+$(BUILD):
+	@mkdir -p $@
+
+# Unit tests (cmocka) link only against the pure library.
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libvoipfw.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvoipfw.a -lcmocka
+
+# BPF tests load the real objects through their skeletons.
+$(BUILD)/tests/test_%: tests/bpf/test_%.c $(SKELS) $(BUILD)/libvoipfw.a $(wildcard tests/bpf/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(BUILD)/libvoipfw.a $(LIBS) -lcmocka
+
+# libFuzzer harnesses over the pure library, with ASan and UBSan.
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Iinclude -Iuser/lib -D_GNU_SOURCE -o $@ $< $(LIB_SRCS)
+
+deps:
+	@scripts/install-deps.sh
+
+check: deps
+	$(MAKE) all $(UNIT_BINS) $(BPFT_BINS)
+	scripts/run-tests.sh
+
+check-unit: $(UNIT_BINS)
+	scripts/run-tests.sh unit
+
+check-bpf: all $(BPFT_BINS)
+	scripts/run-tests.sh bpf
+
+check-net: all
+	scripts/run-tests.sh net
+
+fuzz: $(FUZZ_BINS)
+	scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+install: $(BUILD)/voipfw
+	install -D -m 0755 $(BUILD)/voipfw $(DESTDIR)$(SBINDIR)/voipfw
+
+clean:
+	rm -rf $(BUILD)

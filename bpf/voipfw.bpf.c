@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * voipfw XDP program for the WAN ingress.
+ *
+ * Packets to protected ports (SIP, the RTP/RTCP range) pass only when their
+ * source is a trusted trunk or matches a live pinhole; everything else that
+ * is IP passes untouched. Every verdict is counted with its reason.
+ */
+#include "parse.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader between open and load, per attached interface. */
+const volatile __u32 cfg_l2 = VFW_L2_ETHERNET;
+const volatile __u32 cfg_monitor = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VFW_REASON_MAX);
+	__type(key, __u32);
+	__type(value, struct vfw_counter);
+} vfw_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VFW_PORT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vfw_port_class_entry);
+} vfw_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, VFW_MAX_TRUNKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vfw_lpm_key);
+	__type(value, struct vfw_trunk);
+} vfw_trunks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VFW_MAX_PINHOLES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vfw_pinhole_key);
+	__type(value, struct vfw_pinhole);
+} vfw_pinholes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VFW_MAX_FRAGS);
+	__type(key, struct vfw_frag_key);
+	__type(value, struct vfw_frag);
+} vfw_frags SEC(".maps");
+
+/* Written by userspace only: what is attached where, for `voipfw status`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VFW_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct vfw_iface);
+} vfw_ifaces SEC(".maps");
+
+static __always_inline int is_drop(__u32 reason)
+{
+	return reason >= VFW_FIRST_DROP_REASON;
+}
+
+/* The single exit: count the reason, then act on it. */
+static __always_inline int finish(struct xdp_md *ctx, __u32 reason)
+{
+	struct vfw_counter *cnt = bpf_map_lookup_elem(&vfw_stats, &reason);
+
+	if (cnt) {
+		cnt->packets++;
+		cnt->bytes += ctx->data_end - ctx->data;
+	}
+	if (is_drop(reason) && !cfg_monitor)
+		return XDP_DROP;
+	return XDP_PASS;
+}
+
+static __always_inline __u8 port_class(const struct packet *p)
+{
+	__u32 idx = p->dport;
+	struct vfw_port_class_entry *e = bpf_map_lookup_elem(&vfw_ports, &idx);
+
+	if (!e)
+		return VFW_CLASS_NONE;
+	return p->l4proto == IPPROTO_UDP ? e->udp : e->tcp;
+}
+
+static __always_inline __u32 admit_bit(__u8 class)
+{
+	return class == VFW_CLASS_SIP ? VFW_ADMIT_SIP : VFW_ADMIT_MEDIA;
+}
+
+static __always_inline struct vfw_trunk *trunk_lookup(const __u8 addr[16])
+{
+	struct vfw_lpm_key key = { .prefixlen = 128 };
+
+	__builtin_memcpy(key.addr, addr, 16);
+	return bpf_map_lookup_elem(&vfw_trunks, &key);
+}
+
+static __always_inline int trunk_live(const struct vfw_trunk *t, __u64 now)
+{
+	return !t->expires_ns || now < t->expires_ns;
+}
+
+static __always_inline int pinhole_live(const struct vfw_pinhole *ph, __u64 now)
+{
+	if (ph->expires_ns && now >= ph->expires_ns)
+		return 0;
+	if (ph->idle_ns && now - ph->last_seen_ns > ph->idle_ns)
+		return 0;
+	return 1;
+}
+
+/* Returns VFW_PASS_PINHOLE, or 1 if an expired pinhole matched, else 0. */
+static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
+					   const struct packet *p, __u64 now)
+{
+	struct vfw_pinhole_key key = {};
+	struct vfw_pinhole *ph;
+
+	__builtin_memcpy(key.addr, p->saddr, 16);
+	key.local_port = p->dport;
+	key.proto = p->l4proto;
+	ph = bpf_map_lookup_elem(&vfw_pinholes, &key);
+	if (!ph)
+		return 0;
+	if (!pinhole_live(ph, now))
+		return 1;
+	/* Idle expiry and the daemon's idle reaper read these. */
+	ph->last_seen_ns = now;
+	__sync_fetch_and_add(&ph->packets, 1);
+	__sync_fetch_and_add(&ph->bytes, ctx->data_end - ctx->data);
+	return VFW_PASS_PINHOLE;
+}
+
+/* Verdict for a packet to a protected port: pinhole first, then trunk. */
+static __always_inline __u32 judge_protected(struct xdp_md *ctx,
+					     const struct packet *p, __u8 class)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 pinhole = check_pinhole(ctx, p, now);
+	struct vfw_trunk *t;
+
+	if (pinhole == VFW_PASS_PINHOLE)
+		return VFW_PASS_PINHOLE;
+	t = trunk_lookup(p->saddr);
+	if (t && trunk_live(t, now) && (t->admit & admit_bit(class)))
+		return VFW_PASS_TRUNK;
+	if (pinhole)
+		return VFW_DROP_PINHOLE_EXPIRED;
+	if (t && !trunk_live(t, now))
+		return VFW_DROP_TRUNK_EXPIRED;
+	return VFW_DROP_NO_TRUST;
+}
+
+static __always_inline void frag_key(struct vfw_frag_key *key,
+				     const struct packet *p)
+{
+	__builtin_memcpy(key->saddr, p->saddr, 16);
+	__builtin_memcpy(key->daddr, p->daddr, 16);
+	key->id = p->frag_id;
+	key->proto = p->l4proto;
+}
+
+static __always_inline void remember_first_fragment(const struct packet *p,
+						    __u32 reason)
+{
+	struct vfw_frag_key key = {};
+	struct vfw_frag val = {
+		.seen_ns = bpf_ktime_get_ns(),
+		.reason = reason,
+	};
+
+	frag_key(&key, p);
+	bpf_map_update_elem(&vfw_frags, &key, &val, BPF_ANY);
+}
+
+/*
+ * A later fragment has no ports. It follows the verdict remembered for its
+ * first fragment. Without one (reordered, or the entry was evicted) it passes
+ * only when its source is a live trunk: a datagram whose first fragment was
+ * dropped can never be completed, and trunk SIP still gets through.
+ */
+static __always_inline __u32 judge_later_fragment(const struct packet *p)
+{
+	struct vfw_frag_key key = {};
+	struct vfw_frag *f;
+	struct vfw_trunk *t;
+	__u64 now = bpf_ktime_get_ns();
+
+	frag_key(&key, p);
+	f = bpf_map_lookup_elem(&vfw_frags, &key);
+	if (f && now - f->seen_ns < VFW_FRAG_TTL_NS)
+		return is_drop(f->reason) ? VFW_DROP_FRAGMENT : VFW_PASS_FRAGMENT;
+	t = trunk_lookup(p->saddr);
+	if (t && trunk_live(t, now))
+		return VFW_PASS_FRAGMENT_TRUNK;
+	return VFW_DROP_FRAGMENT_UNMATCHED;
+}
+
+static __always_inline __u32 parse_error_reason(int err)
+{
+	return err == PARSE_TOO_DEEP ? VFW_DROP_UNPARSEABLE : VFW_DROP_MALFORMED;
+}
+
+static __always_inline __u32 classify(struct xdp_md *ctx)
+{
+	struct cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	struct packet p = {};
+	__u32 reason;
+	__u8 class;
+	int proto;
+
+	proto = cfg_l2 == VFW_L2_NONE ? parse_l3_start(&c) : parse_l2(&c);
+	if (proto < 0)
+		return parse_error_reason(proto);
+	if (proto == ETH_P_IP)
+		proto = parse_ipv4(&c, &p);
+	else if (proto == ETH_P_IPV6)
+		proto = parse_ipv6(&c, &p);
+	else
+		return VFW_PASS_NOT_IP;
+	if (proto < 0)
+		return parse_error_reason(proto);
+
+	/* Only UDP and TCP have protected ports. */
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return VFW_PASS_UNPROTECTED;
+	if (p.frag == FRAG_LATER)
+		return judge_later_fragment(&p);
+
+	if (proto == IPPROTO_UDP)
+		proto = parse_udp(&c, &p);
+	else
+		proto = parse_tcp(&c, &p);
+	if (proto < 0)
+		return parse_error_reason(proto);
+
+	class = port_class(&p);
+	reason = class == VFW_CLASS_NONE ? VFW_PASS_UNPROTECTED
+					 : judge_protected(ctx, &p, class);
+	if (p.frag == FRAG_FIRST)
+		remember_first_fragment(&p, reason);
+	return reason;
+}
+
+SEC("xdp")
+int voipfw_xdp(struct xdp_md *ctx)
+{
+	return finish(ctx, classify(ctx));
+}

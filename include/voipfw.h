@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Types shared by the BPF programs and userspace. Only fixed-width types,
+ * enums and constants live here: the same layout must hold on both sides
+ * and in the BTF that `bpftool map dump` uses to print the pinned maps.
+ */
+#ifndef VOIPFW_H
+#define VOIPFW_H
+
+#include <linux/types.h>
+
+/* Every verdict the XDP program reaches is counted under exactly one reason. */
+enum vfw_reason {
+	VFW_PASS_UNPROTECTED = 0,  /* IP packet not aimed at a protected port */
+	VFW_PASS_NOT_IP,           /* ARP, LLDP, PPPoE discovery, PPP control */
+	VFW_PASS_TRUNK,            /* source inside a trusted trunk prefix */
+	VFW_PASS_PINHOLE,          /* source + local port match a live pinhole */
+	VFW_PASS_FRAGMENT,         /* later fragment of a passed datagram */
+	VFW_PASS_FRAGMENT_TRUNK,   /* unmatched later fragment from a trunk */
+	VFW_DROP_NO_TRUST,         /* protected port, source not trusted */
+	VFW_DROP_PINHOLE_EXPIRED,  /* the only match was an expired pinhole */
+	VFW_DROP_TRUNK_EXPIRED,    /* the only match was an expired trunk */
+	VFW_DROP_FRAGMENT,         /* later fragment of a dropped datagram */
+	VFW_DROP_FRAGMENT_UNMATCHED, /* later fragment, first one unseen */
+	VFW_DROP_MALFORMED,        /* truncated or inconsistent header */
+	VFW_DROP_UNPARSEABLE,      /* header stack deeper than we walk */
+	VFW_REASON_MAX,
+};
+
+/* Reasons below this value pass, the others drop (or would, in monitor mode). */
+#define VFW_FIRST_DROP_REASON VFW_DROP_NO_TRUST
+
+struct vfw_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* What a destination port is, per L4 protocol. */
+enum vfw_port_class {
+	VFW_CLASS_NONE = 0,
+	VFW_CLASS_SIP = 1,
+	VFW_CLASS_MEDIA = 2,
+};
+
+/* One slot per port number; index = host-order destination port. */
+struct vfw_port_class_entry {
+	__u8 udp;   /* enum vfw_port_class */
+	__u8 tcp;   /* enum vfw_port_class */
+};
+
+#define VFW_PORT_SLOTS 65536
+
+/*
+ * Addresses are stored as 16 bytes; IPv4 as IPv4-mapped IPv6
+ * (::ffff:a.b.c.d), so one map serves both families. An IPv4 /n prefix is
+ * an LPM prefix of 96 + n.
+ */
+struct vfw_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* Which port classes a trunk entry admits. */
+#define VFW_ADMIT_SIP   (1U << 0)
+#define VFW_ADMIT_MEDIA (1U << 1)
+#define VFW_ADMIT_ALL   (VFW_ADMIT_SIP | VFW_ADMIT_MEDIA)
+
+enum vfw_origin {
+	VFW_ORIGIN_STATIC = 0,   /* added by the operator (CLI or config) */
+	VFW_ORIGIN_LEARNED = 1,  /* learned from a registration */
+	VFW_ORIGIN_DNS = 2,      /* resolved from a configured DNS name */
+	VFW_ORIGIN_CALL = 3,     /* opened from a call's SDP */
+	VFW_ORIGIN_REPLY = 4,    /* opened for replies to our own request */
+	VFW_ORIGIN_EGRESS = 5,   /* opened by media the VoIP system sent */
+};
+
+struct vfw_trunk {
+	__u64 expires_ns;   /* CLOCK_MONOTONIC; 0 = never */
+	__u32 admit;        /* VFW_ADMIT_* */
+	__u32 origin;       /* enum vfw_origin */
+};
+
+struct vfw_pinhole_key {
+	__u8 addr[16];      /* remote address, IPv4-mapped for IPv4 */
+	__u16 local_port;   /* host order: the destination port on the WAN */
+	__u8 proto;         /* IPPROTO_UDP or IPPROTO_TCP */
+	__u8 pad;
+};
+
+struct vfw_pinhole {
+	__u64 expires_ns;   /* hard limit, CLOCK_MONOTONIC; 0 = never */
+	__u64 idle_ns;      /* closes after this long without a packet; 0 = off */
+	__u64 created_ns;
+	__u64 last_seen_ns; /* updated by XDP on every passed packet */
+	__u64 packets;      /* updated by XDP */
+	__u64 bytes;        /* updated by XDP */
+	__u64 call_hash;    /* which call opened it (0 = none), see userspace */
+	__u32 origin;       /* enum vfw_origin */
+	__u32 pad;
+};
+
+/* Remembered verdict of a fragmented datagram, keyed like the kernel's reassembly. */
+struct vfw_frag_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 id;           /* IPv4 ID (16 bits) or IPv6 fragment ID */
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct vfw_frag {
+	__u64 seen_ns;      /* when the first fragment was judged */
+	__u32 reason;       /* enum vfw_reason of the first fragment */
+	__u32 pad;
+};
+
+/* Fragment verdicts older than this are ignored (IPv6 reassembly gives up at 60 s). */
+#define VFW_FRAG_TTL_NS (60ULL * 1000000000ULL)
+
+/* How the XDP program finds the network header. */
+enum vfw_l2 {
+	VFW_L2_ETHERNET = 0,
+	VFW_L2_NONE = 1,     /* ppp, wireguard, tun: packets start at IP */
+};
+
+enum vfw_xdp_mode {
+	VFW_XDP_NATIVE = 0,
+	VFW_XDP_GENERIC = 1,
+};
+
+/* Bookkeeping of one attachment, kept in a pinned map for `status`. */
+struct vfw_iface {
+	__u32 ifindex;
+	__u32 xdp_mode;     /* enum vfw_xdp_mode */
+	__u32 l2;           /* enum vfw_l2 */
+	__u32 monitor;      /* 1 = count would-be drops, drop nothing */
+	__u64 attached_unix; /* wall clock seconds of the (re)attach */
+	__u8 name[16];
+};
+
+/* Default map sizes (the daemon may change them before the first load). */
+#define VFW_MAX_TRUNKS    4096
+#define VFW_MAX_PINHOLES  65536
+#define VFW_MAX_FRAGS     8192
+#define VFW_MAX_IFACES    64
+
+/* Default protected ports. */
+#define VFW_DEFAULT_SIP_PORT     5060
+#define VFW_DEFAULT_SIPS_PORT    5061
+#define VFW_DEFAULT_MEDIA_FIRST  10000
+#define VFW_DEFAULT_MEDIA_LAST   20000
+
+#endif /* VOIPFW_H */
