@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* voipfw pinhole add | del | list | flush */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "args.h"
+#include "cli.h"
+#include "log.h"
+#include "names.h"
+#include "state.h"
+
+#define DEFAULT_TTL_SECONDS 3600ULL
+#define MAX_TTL_SECONDS (10ULL * 365 * 24 * 3600)
+#define NSEC 1000000000ULL
+
+static void pinhole_usage(void)
+{
+	printf("Usage: voipfw pinhole add REMOTE_IP LOCAL_PORT [--proto udp|tcp] [--ttl SECONDS] [--idle SECONDS]\n"
+	       "       voipfw pinhole del REMOTE_IP LOCAL_PORT [--proto udp|tcp]\n"
+	       "       voipfw pinhole list\n"
+	       "       voipfw pinhole flush\n"
+	       "A pinhole lets REMOTE_IP reach LOCAL_PORT (a protected port) on the\n"
+	       "WAN interface. --proto defaults to udp, --ttl to %llu seconds\n"
+	       "(0 = no expiry), --idle to none (closes after SECONDS without packets).\n",
+	       DEFAULT_TTL_SECONDS);
+}
+
+/* REMOTE_IP LOCAL_PORT [--proto P], leaving other options to the caller. */
+static int parse_pinhole_key(int *argc, char **argv,
+			     struct vfw_pinhole_key *key)
+{
+	const char *proto_s = "udp";
+	__u8 addr[16], proto;
+	__u16 port;
+	bool ipv4;
+
+	if (args_take_value(argc, argv, "proto", 0, &proto_s) < 0)
+		return usage_error("--proto needs udp or tcp");
+	if (vfw_parse_proto(proto_s, &proto))
+		return usage_error("--proto must be udp or tcp, not '%s'", proto_s);
+	if (args_first_option(*argc, argv))
+		return expect_no_more(*argc, argv);
+	if (*argc < 2)
+		return usage_error("needs REMOTE_IP LOCAL_PORT");
+	if (vfw_parse_addr(argv[0], addr, &ipv4))
+		return usage_error("bad remote address '%s' (one IPv4 or IPv6 address)",
+				   argv[0]);
+	if (vfw_parse_port(argv[1], &port))
+		return usage_error("bad local port '%s' (1-65535)", argv[1]);
+	vfw_pinhole_key_make(key, addr, port, proto);
+	return expect_no_more(*argc - 2, argv + 2);
+}
+
+static int parse_seconds(const char *opt, const char *s, bool zero_ok,
+			 __u64 *out)
+{
+	if (vfw_parse_u64(s, MAX_TTL_SECONDS, out) || (!zero_ok && !*out))
+		return usage_error("%s must be %s-%llu seconds, not '%s'", opt,
+				   zero_ok ? "0" : "1", MAX_TTL_SECONDS, s);
+	return EXIT_OK;
+}
+
+static int pinhole_add(int argc, char **argv)
+{
+	const char *ttl_s = NULL, *idle_s = NULL;
+	struct vfw_pinhole_key key;
+	struct vfw_pinhole val = { .origin = VFW_ORIGIN_STATIC };
+	__u64 ttl = DEFAULT_TTL_SECONDS, idle = 0, now;
+	int fd, rc;
+
+	if (args_take_value(&argc, argv, "ttl", 0, &ttl_s) < 0)
+		return usage_error("--ttl needs a number of seconds");
+	if (args_take_value(&argc, argv, "idle", 0, &idle_s) < 0)
+		return usage_error("--idle needs a number of seconds");
+	rc = parse_pinhole_key(&argc, argv, &key);
+	if (!rc && ttl_s)
+		rc = parse_seconds("--ttl", ttl_s, true, &ttl);
+	if (!rc && idle_s)
+		rc = parse_seconds("--idle", idle_s, false, &idle);
+	if (rc)
+		return rc;
+
+	now = vfw_now_ns();
+	val.created_ns = now;
+	val.last_seen_ns = now;
+	val.expires_ns = ttl ? now + ttl * NSEC : 0;
+	val.idle_ns = idle * NSEC;
+	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (bpf_map_update_elem(fd, &key, &val, BPF_ANY)) {
+		pr_err("cannot add pinhole: %s%s", strerror(errno),
+		       errno == E2BIG ? " (pinhole table full)" : "");
+		rc = EXIT_FAIL;
+	}
+	close(fd);
+	return rc;
+}
+
+static int pinhole_del(int argc, char **argv)
+{
+	struct vfw_pinhole_key key;
+	int fd, rc = parse_pinhole_key(&argc, argv, &key);
+
+	if (rc)
+		return rc;
+	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (bpf_map_delete_elem(fd, &key)) {
+		if (errno == ENOENT)
+			pr_err("no %s pinhole from %s to port %s",
+			       vfw_proto_name(key.proto), argv[0], argv[1]);
+		else
+			pr_err("cannot delete pinhole: %s", strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	close(fd);
+	return rc;
+}
+
+static bool pinhole_expired(const struct vfw_pinhole *v, __u64 now)
+{
+	return (v->expires_ns && now >= v->expires_ns) ||
+	       (v->idle_ns && now - v->last_seen_ns > v->idle_ns);
+}
+
+static void print_pinhole_plain(const struct vfw_pinhole_key *k,
+				const struct vfw_pinhole *v, __u64 now)
+{
+	char addr[VFW_ADDR_STRLEN], left[32];
+
+	if (pinhole_expired(v, now))
+		snprintf(left, sizeof(left), "expired");
+	else
+		fmt_remaining(v->expires_ns, now, left, sizeof(left));
+	printf("%-40s %-5s %-6u %-7s %10llu %12llu %8llus %s\n",
+	       vfw_addr_str(k->addr, addr, sizeof(addr)),
+	       vfw_proto_name(k->proto), k->local_port,
+	       vfw_origin_name(v->origin), (unsigned long long)v->packets,
+	       (unsigned long long)v->bytes,
+	       (unsigned long long)(now > v->last_seen_ns ?
+				    (now - v->last_seen_ns) / NSEC : 0),
+	       left);
+}
+
+static void print_pinhole_json(const struct vfw_pinhole_key *k,
+			       const struct vfw_pinhole *v, __u64 now)
+{
+	char addr[VFW_ADDR_STRLEN];
+	struct json *j = &cli.jw;
+
+	json_object_start(j);
+	json_kv_string(j, "remote", vfw_addr_str(k->addr, addr, sizeof(addr)));
+	json_kv_string(j, "proto", vfw_proto_name(k->proto));
+	json_kv_uint(j, "local_port", k->local_port);
+	json_kv_string(j, "origin", vfw_origin_name(v->origin));
+	json_kv_uint(j, "packets", v->packets);
+	json_kv_uint(j, "bytes", v->bytes);
+	json_kv_uint(j, "idle_for", now > v->last_seen_ns ?
+				    (now - v->last_seen_ns) / NSEC : 0);
+	json_key(j, "idle_timeout");
+	if (v->idle_ns)
+		json_uint(j, v->idle_ns / NSEC);
+	else
+		json_null(j);
+	json_key(j, "expires_in");
+	if (v->expires_ns)
+		json_uint(j, v->expires_ns > now ? (v->expires_ns - now) / NSEC : 0);
+	else
+		json_null(j);
+	json_kv_bool(j, "expired", pinhole_expired(v, now));
+	if (v->call_hash)
+		json_kv_uint(j, "call_hash", v->call_hash);
+	json_object_end(j);
+}
+
+static int pinhole_list(int argc, char **argv)
+{
+	struct vfw_pinhole_key key, next, *prev = NULL;
+	struct vfw_pinhole val;
+	__u64 now = vfw_now_ns();
+	int fd, rc = expect_no_more(argc, argv);
+
+	if (rc)
+		return rc;
+	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (cli.json)
+		json_array_start(&cli.jw);
+	else
+		printf("%-40s %-5s %-6s %-7s %10s %12s %9s %s\n", "REMOTE",
+		       "PROTO", "LOCAL", "ORIGIN", "PACKETS", "BYTES", "IDLE",
+		       "EXPIRES");
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue;
+		if (cli.json)
+			print_pinhole_json(&key, &val, now);
+		else
+			print_pinhole_plain(&key, &val, now);
+	}
+	if (cli.json) {
+		json_array_end(&cli.jw);
+		json_finish(&cli.jw);
+	}
+	close(fd);
+	return EXIT_OK;
+}
+
+static int pinhole_flush(int argc, char **argv)
+{
+	struct vfw_pinhole_key key;
+	int fd, n = 0, rc = expect_no_more(argc, argv);
+
+	if (rc)
+		return rc;
+	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
+	if (fd < 0)
+		return EXIT_FAIL;
+	/* Always delete the first key: deleting while walking skips entries. */
+	while (bpf_map_get_next_key(fd, NULL, &key) == 0) {
+		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT) {
+			pr_err("cannot delete pinhole: %s", strerror(errno));
+			rc = EXIT_FAIL;
+			break;
+		}
+		n++;
+	}
+	close(fd);
+	if (!rc && !cli.json)
+		printf("flushed %d pinhole%s\n", n, n == 1 ? "" : "s");
+	return rc;
+}
+
+int do_pinhole(int argc, char **argv)
+{
+	static const struct cmd cmds[] = {
+		{ "add", pinhole_add },
+		{ "del", pinhole_del },
+		{ "list", pinhole_list },
+		{ "show", pinhole_list },
+		{ "flush", pinhole_flush },
+		{ NULL, NULL },
+	};
+
+	return cmd_dispatch("pinhole", cmds, argc, argv, pinhole_usage);
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* voipfw stats | status */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "loader.h"
+#include "log.h"
+#include "names.h"
+#include "state.h"
+
+static const char *verdict_name(__u32 reason)
+{
+	return reason >= VFW_FIRST_DROP_REASON ? "drop" : "pass";
+}
+
+static void print_stats_plain(const struct vfw_counter *c)
+{
+	__u32 r;
+
+	printf("%-26s %-7s %14s %16s\n", "REASON", "VERDICT", "PACKETS", "BYTES");
+	for (r = 0; r < VFW_REASON_MAX; r++)
+		printf("%-26s %-7s %14llu %16llu\n", vfw_reason_name(r),
+		       verdict_name(r), (unsigned long long)c[r].packets,
+		       (unsigned long long)c[r].bytes);
+}
+
+static void print_stats_json(const struct vfw_counter *c)
+{
+	struct json *j = &cli.jw;
+	__u32 r;
+
+	json_array_start(j);
+	for (r = 0; r < VFW_REASON_MAX; r++) {
+		json_object_start(j);
+		json_kv_string(j, "reason", vfw_reason_name(r));
+		json_kv_string(j, "verdict", verdict_name(r));
+		json_kv_uint(j, "packets", c[r].packets);
+		json_kv_uint(j, "bytes", c[r].bytes);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_finish(j);
+}
+
+int do_stats(int argc, char **argv)
+{
+	struct vfw_counter counters[VFW_REASON_MAX];
+	int fd, err, rc = expect_no_more(argc, argv);
+
+	if (rc)
+		return rc;
+	fd = vfw_map_open(cli.pin_dir, VFW_MAP_STATS);
+	if (fd < 0)
+		return EXIT_FAIL;
+	err = vfw_stats_read(fd, counters);
+	close(fd);
+	if (err) {
+		pr_err("cannot read counters: %s", strerror(-err));
+		return EXIT_FAIL;
+	}
+	if (cli.json)
+		print_stats_json(counters);
+	else
+		print_stats_plain(counters);
+	return EXIT_OK;
+}
+
+struct map_fill {
+	const char *name;
+	__u32 used;
+	__u32 max;
+};
+
+struct status {
+	struct vfw_iface ifaces[VFW_MAX_IFACES];
+	bool link_ok[VFW_MAX_IFACES];
+	int n_ifaces;
+	struct map_fill fill[3];
+	__u32 protected_udp, protected_tcp;
+};
+
+static bool link_pin_exists(const char *ifname)
+{
+	char path[PATH_MAX];
+
+	return vfw_link_pin_path(path, sizeof(path), cli.pin_dir, ifname) == 0 &&
+	       access(path, F_OK) == 0;
+}
+
+static void read_ifaces(int fd, struct status *st)
+{
+	__u32 key, next, *prev = NULL;
+
+	while (st->n_ifaces < VFW_MAX_IFACES &&
+	       bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct vfw_iface *rec = &st->ifaces[st->n_ifaces];
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, rec))
+			continue;
+		rec->name[sizeof(rec->name) - 1] = '\0'; /* map data is untrusted */
+		st->link_ok[st->n_ifaces] = link_pin_exists((char *)rec->name);
+		st->n_ifaces++;
+	}
+}
+
+static int read_fill(int fd, const char *name, __u32 key_size,
+		     struct map_fill *f)
+{
+	f->name = name;
+	return vfw_map_max_entries(fd, &f->max) ?:
+	       vfw_map_count(fd, key_size, f->max, &f->used);
+}
+
+static int count_protected(int fd, struct status *st)
+{
+	struct vfw_port_class_entry *all = calloc(VFW_PORT_SLOTS, sizeof(*all));
+	__u32 port;
+	int err;
+
+	if (!all)
+		return -ENOMEM;
+	err = vfw_ports_read(fd, all);
+	for (port = 0; !err && port < VFW_PORT_SLOTS; port++) {
+		st->protected_udp += all[port].udp != VFW_CLASS_NONE;
+		st->protected_tcp += all[port].tcp != VFW_CLASS_NONE;
+	}
+	free(all);
+	return err;
+}
+
+static int read_status(struct status *st)
+{
+	int fds[VFW_MAP_COUNT], err;
+
+	err = vfw_maps_open(cli.pin_dir, fds);
+	if (err)
+		return err;
+	read_ifaces(fds[VFW_MAP_IFACES], st);
+	err = read_fill(fds[VFW_MAP_TRUNKS], "trunks", sizeof(struct vfw_lpm_key),
+			&st->fill[0]);
+	err = err ?: read_fill(fds[VFW_MAP_PINHOLES], "pinholes",
+			       sizeof(struct vfw_pinhole_key), &st->fill[1]);
+	err = err ?: read_fill(fds[VFW_MAP_FRAGS], "frags",
+			       sizeof(struct vfw_frag_key), &st->fill[2]);
+	err = err ?: count_protected(fds[VFW_MAP_PORTS], st);
+	vfw_maps_close(fds);
+	if (err)
+		pr_err("cannot read state in %s: %s", cli.pin_dir, strerror(-err));
+	return err;
+}
+
+static void print_status_plain(const struct status *st)
+{
+	char when[32];
+	int i;
+
+	printf("pin dir: %s\n", cli.pin_dir);
+	if (!st->n_ifaces)
+		printf("interfaces: none attached\n");
+	for (i = 0; i < st->n_ifaces; i++) {
+		const struct vfw_iface *r = &st->ifaces[i];
+		time_t t = r->attached_unix;
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+		printf("interface %s (ifindex %u): %s XDP, %s%s, attached %s%s\n",
+		       (const char *)r->name, r->ifindex,
+		       vfw_xdp_mode_name(r->xdp_mode),
+		       r->monitor ? "monitor (counts, drops nothing)" : "enforcing",
+		       r->l2 == VFW_L2_NONE ? ", no link-layer header" : "", when,
+		       st->link_ok[i] ? "" : " [link pin missing]");
+	}
+	for (i = 0; i < 3; i++)
+		printf("%-9s %u/%u\n", st->fill[i].name, st->fill[i].used,
+		       st->fill[i].max);
+	printf("protected ports: %u udp, %u tcp\n", st->protected_udp,
+	       st->protected_tcp);
+}
+
+static void print_status_json(const struct status *st)
+{
+	struct json *j = &cli.jw;
+	int i;
+
+	json_object_start(j);
+	json_kv_string(j, "pin_dir", cli.pin_dir);
+	json_key(j, "interfaces");
+	json_array_start(j);
+	for (i = 0; i < st->n_ifaces; i++) {
+		const struct vfw_iface *r = &st->ifaces[i];
+
+		json_object_start(j);
+		json_kv_string(j, "name", (const char *)r->name);
+		json_kv_uint(j, "ifindex", r->ifindex);
+		json_kv_string(j, "mode", vfw_xdp_mode_name(r->xdp_mode));
+		json_kv_bool(j, "monitor", r->monitor);
+		json_kv_bool(j, "l3_device", r->l2 == VFW_L2_NONE);
+		json_kv_uint(j, "attached_unix", r->attached_unix);
+		json_kv_bool(j, "link_pinned", st->link_ok[i]);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "maps");
+	json_object_start(j);
+	for (i = 0; i < 3; i++) {
+		json_key(j, st->fill[i].name);
+		json_object_start(j);
+		json_kv_uint(j, "entries", st->fill[i].used);
+		json_kv_uint(j, "max_entries", st->fill[i].max);
+		json_object_end(j);
+	}
+	json_object_end(j);
+	json_key(j, "protected_ports");
+	json_object_start(j);
+	json_kv_uint(j, "udp", st->protected_udp);
+	json_kv_uint(j, "tcp", st->protected_tcp);
+	json_object_end(j);
+	json_object_end(j);
+	json_finish(j);
+}
+
+int do_status(int argc, char **argv)
+{
+	struct status *st;
+	int rc = expect_no_more(argc, argv);
+
+	if (rc)
+		return rc;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return EXIT_FAIL;
+	rc = exit_code(read_status(st));
+	if (!rc && cli.json)
+		print_status_json(st);
+	else if (!rc)
+		print_status_plain(st);
+	free(st);
+	return rc;
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if_arp.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "state.h"
+#include "voipfw.skel.h"
+
+const char *vfw_xdp_mode_name(enum vfw_xdp_mode mode)
+{
+	return mode == VFW_XDP_GENERIC ? "generic" : "native";
+}
+
+/*
+ * Devices without an Ethernet header (ppp, wireguard, tun, ip tunnels)
+ * hand XDP the IP header first. The link type is read with an ioctl rather
+ * than from /sys, which may belong to another network namespace.
+ */
+static int device_l2(const char *ifname, enum vfw_l2 *l2)
+{
+	struct ifreq ifr = {};
+	int fd, err = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	switch (ifr.ifr_hwaddr.sa_family) {
+	case ARPHRD_ETHER:
+	case ARPHRD_LOOPBACK:
+		*l2 = VFW_L2_ETHERNET;
+		break;
+	default:
+		*l2 = VFW_L2_NONE;
+	}
+	return 0;
+}
+
+struct pinned_before {
+	bool map[VFW_MAP_COUNT];
+};
+
+static struct bpf_map *skel_map(struct voipfw_bpf *skel, enum vfw_map_id id)
+{
+	switch (id) {
+	case VFW_MAP_STATS:
+		return skel->maps.vfw_stats;
+	case VFW_MAP_PORTS:
+		return skel->maps.vfw_ports;
+	case VFW_MAP_TRUNKS:
+		return skel->maps.vfw_trunks;
+	case VFW_MAP_PINHOLES:
+		return skel->maps.vfw_pinholes;
+	case VFW_MAP_FRAGS:
+		return skel->maps.vfw_frags;
+	case VFW_MAP_IFACES:
+		return skel->maps.vfw_ifaces;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Points every map at its pin. Existing pins are reused by libbpf; their
+ * size is adopted so a daemon-resized map is not rejected as incompatible.
+ */
+static int setup_pins(struct voipfw_bpf *skel, const char *dir,
+		      struct pinned_before *before)
+{
+	char path[PATH_MAX];
+	__u32 max;
+	int id, fd, err;
+
+	for (id = 0; id < VFW_MAP_COUNT; id++) {
+		struct bpf_map *map = skel_map(skel, id);
+
+		err = vfw_pin_path(path, sizeof(path), dir, vfw_map_pin_name(id));
+		if (err)
+			return err;
+		fd = bpf_obj_get(path);
+		before->map[id] = fd >= 0;
+		if (fd >= 0) {
+			err = vfw_map_check_layout(fd, id, path);
+			err = err ?: vfw_map_max_entries(fd, &max);
+			close(fd);
+			if (err)
+				return err;
+			bpf_map__set_max_entries(map, max);
+		}
+		err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Removes the pins this attach created, so a failure leaves nothing behind. */
+static void unpin_new_maps(struct voipfw_bpf *skel,
+			   const struct pinned_before *before)
+{
+	int id;
+
+	for (id = 0; id < VFW_MAP_COUNT; id++) {
+		if (!before->map[id])
+			bpf_map__unpin(skel_map(skel, id), NULL);
+	}
+}
+
+static int record_iface(int ifaces_fd, const struct vfw_attach_opts *o,
+			int ifindex, enum vfw_l2 l2)
+{
+	struct vfw_iface rec = {
+		.ifindex = ifindex,
+		.xdp_mode = o->mode,
+		.l2 = l2,
+		.monitor = o->monitor,
+		.attached_unix = time(NULL),
+	};
+	__u32 key = ifindex;
+
+	snprintf((char *)rec.name, sizeof(rec.name), "%s", o->ifname);
+	if (bpf_map_update_elem(ifaces_fd, &key, &rec, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/*
+ * An existing link pin for this interface name: returns its fd when it
+ * still drives this very interface, or -ENOENT (a stale pin is removed).
+ */
+static int open_live_link(const char *link_path, int ifindex)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	fd = bpf_obj_get(link_path);
+	if (fd < 0)
+		return -ENOENT;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	    info.type == BPF_LINK_TYPE_XDP && (int)info.xdp.ifindex == ifindex)
+		return fd;
+	close(fd);
+	pr_info("removing stale link pin %s", link_path);
+	unlink(link_path);
+	return -ENOENT;
+}
+
+static int check_same_mode(int ifaces_fd, int ifindex,
+			   const struct vfw_attach_opts *o)
+{
+	struct vfw_iface rec;
+	__u32 key = ifindex;
+
+	if (bpf_map_lookup_elem(ifaces_fd, &key, &rec))
+		return 0;
+	if (rec.xdp_mode != (__u32)o->mode) {
+		pr_err("%s is attached in %s mode; 'voipfw detach --iface %s' first to change to %s mode",
+		       o->ifname, vfw_xdp_mode_name(rec.xdp_mode), o->ifname,
+		       vfw_xdp_mode_name(o->mode));
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int new_link(struct voipfw_bpf *skel, const struct vfw_attach_opts *o,
+		    int ifindex, const char *link_path)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lopts);
+	int fd, err;
+
+	lopts.flags = o->mode == VFW_XDP_GENERIC ? XDP_FLAGS_SKB_MODE :
+						   XDP_FLAGS_DRV_MODE;
+	fd = bpf_link_create(bpf_program__fd(skel->progs.voipfw_xdp), ifindex,
+			     BPF_XDP, &lopts);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -EBUSY || err == -EEXIST)
+			pr_err("%s already has an XDP program that is not voipfw's (see 'bpftool net')",
+			       o->ifname);
+		else if (err == -EOPNOTSUPP && o->mode == VFW_XDP_NATIVE)
+			pr_err("%s has no native XDP support; use --mode generic",
+			       o->ifname);
+		else
+			pr_err("cannot attach to %s: %s", o->ifname, strerror(-err));
+		return err;
+	}
+	if (bpf_obj_pin(fd, link_path)) {
+		err = -errno;
+		pr_err("cannot pin link at %s: %s", link_path, strerror(-err));
+		close(fd); /* closing the only reference detaches again */
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
+static int replace_program(struct voipfw_bpf *skel, int link_fd,
+			   const char *ifname)
+{
+	if (bpf_link_update(link_fd, bpf_program__fd(skel->progs.voipfw_xdp),
+			    NULL)) {
+		int err = -errno;
+
+		pr_err("cannot replace the program on %s: %s", ifname,
+		       strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int vfw_attach(const struct vfw_attach_opts *o)
+{
+	struct pinned_before before = {};
+	struct voipfw_bpf *skel = NULL;
+	char link_path[PATH_MAX];
+	int ifindex, link_fd = -1, ifaces_fd, err;
+	bool loaded = false;
+	enum vfw_l2 l2 = VFW_L2_ETHERNET;
+
+	ifindex = if_nametoindex(o->ifname);
+	if (!ifindex) {
+		pr_err("unknown interface '%s'", o->ifname);
+		return -ENODEV;
+	}
+	err = device_l2(o->ifname, &l2);
+	if (err) {
+		pr_err("cannot read the link type of %s: %s", o->ifname,
+		       strerror(-err));
+		return err;
+	}
+	err = vfw_link_pin_path(link_path, sizeof(link_path), o->pin_dir,
+				o->ifname);
+	if (err) {
+		pr_err("pin directory name too long: %s", o->pin_dir);
+		return err;
+	}
+	err = vfw_pin_dir_prepare(o->pin_dir);
+	if (err)
+		return err;
+
+	skel = voipfw_bpf__open();
+	if (!skel) {
+		err = -errno;
+		pr_err("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	skel->rodata->cfg_l2 = l2;
+	skel->rodata->cfg_monitor = o->monitor;
+	err = setup_pins(skel, o->pin_dir, &before);
+	if (err)
+		goto cleanup;
+	err = voipfw_bpf__load(skel);
+	if (err) {
+		pr_err("cannot load the BPF program: %s (run with -v for the verifier log)",
+		       strerror(-err));
+		goto cleanup;
+	}
+	loaded = true;
+	ifaces_fd = bpf_map__fd(skel->maps.vfw_ifaces);
+	if (!before.map[VFW_MAP_PORTS]) {
+		err = vfw_ports_set_defaults(bpf_map__fd(skel->maps.vfw_ports));
+		if (err) {
+			pr_err("cannot write the default ports: %s", strerror(-err));
+			goto cleanup;
+		}
+	}
+
+	link_fd = open_live_link(link_path, ifindex);
+	if (link_fd >= 0) {
+		err = check_same_mode(ifaces_fd, ifindex, o);
+		err = err ?: replace_program(skel, link_fd, o->ifname);
+	} else {
+		err = new_link(skel, o, ifindex, link_path);
+	}
+	if (err)
+		goto cleanup;
+	err = record_iface(ifaces_fd, o, ifindex, l2);
+	if (err)
+		pr_warn("attached, but cannot record %s for 'status': %s",
+			o->ifname, strerror(-err));
+	err = 0;
+	pr_info("attached to %s (%s%s%s)", o->ifname, vfw_xdp_mode_name(o->mode),
+		l2 == VFW_L2_NONE ? ", no link-layer header" : "",
+		o->monitor ? ", monitor mode" : "");
+cleanup:
+	if (err && loaded)
+		unpin_new_maps(skel, &before);
+	if (link_fd >= 0)
+		close(link_fd);
+	voipfw_bpf__destroy(skel);
+	return err;
+}
+
+static void forget_iface(const char *pin_dir, const char *ifname)
+{
+	struct vfw_iface rec;
+	__u32 key, next, *prev = NULL;
+	int fd = vfw_map_open(pin_dir, VFW_MAP_IFACES);
+
+	if (fd < 0)
+		return;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &rec) == 0 &&
+		    strncmp((char *)rec.name, ifname, sizeof(rec.name)) == 0) {
+			bpf_map_delete_elem(fd, &key);
+			break;
+		}
+	}
+	close(fd);
+}
+
+int vfw_detach(const char *pin_dir, const char *ifname)
+{
+	char link_path[PATH_MAX];
+	int fd, err;
+
+	err = vfw_link_pin_path(link_path, sizeof(link_path), pin_dir, ifname);
+	if (err) {
+		pr_err("pin directory name too long: %s", pin_dir);
+		return err;
+	}
+	fd = bpf_obj_get(link_path);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ENOENT)
+			pr_err("voipfw is not attached to %s (no %s)", ifname,
+			       link_path);
+		else
+			pr_err("cannot open %s: %s", link_path, strerror(-err));
+		return err;
+	}
+	/* A link whose interface is gone is already detached: just unpin. */
+	if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL) {
+		err = -errno;
+		pr_err("cannot detach from %s: %s", ifname, strerror(-err));
+		close(fd);
+		return err;
+	}
+	close(fd);
+	if (unlink(link_path)) {
+		err = -errno;
+		pr_err("detached, but cannot remove %s: %s", link_path,
+		       strerror(-err));
+		return err;
+	}
+	forget_iface(pin_dir, ifname);
+	pr_info("detached from %s", ifname);
+	return 0;
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "log.h"
+
+#include <bpf/libbpf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *log_prog = "voipfw";
+static enum vfw_log_level log_level = VFW_LOG_WARN;
+
+static const char *const level_tags[] = {
+	[VFW_LOG_ERROR] = "error: ",
+	[VFW_LOG_WARN] = "warning: ",
+	[VFW_LOG_INFO] = "",
+	[VFW_LOG_DEBUG] = "debug: ",
+};
+
+static void vlog(enum vfw_log_level level, const char *fmt, va_list ap)
+{
+	size_t n = strlen(fmt);
+
+	if (level > log_level)
+		return;
+	fprintf(stderr, "%s: %s", log_prog, level_tags[level]);
+	vfprintf(stderr, fmt, ap);
+	if (n == 0 || fmt[n - 1] != '\n')
+		fputc('\n', stderr);
+}
+
+void vfw_log(enum vfw_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+/* libbpf warnings are mostly noise for users; they show with -v. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	enum vfw_log_level ours = level == LIBBPF_WARN ? VFW_LOG_INFO :
+							  VFW_LOG_DEBUG;
+
+	if (ours > log_level)
+		return 0;
+	fprintf(stderr, "%s: libbpf: ", log_prog);
+	return vfprintf(stderr, fmt, ap);
+}
+
+void vfw_log_init(const char *progname, enum vfw_log_level level)
+{
+	log_prog = progname;
+	log_level = level;
+	libbpf_set_print(libbpf_print);
+}
+
+void vfw_log_set_level(enum vfw_log_level level)
+{
+	log_level = level;
+}

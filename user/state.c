@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "state.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct map_layout {
+	const char *pin_name;
+	__u32 type;
+	__u32 key_size;
+	__u32 value_size;
+};
+
+static const struct map_layout layouts[VFW_MAP_COUNT] = {
+	[VFW_MAP_STATS] = { "stats", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+			    sizeof(struct vfw_counter) },
+	[VFW_MAP_PORTS] = { "ports", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+			    sizeof(struct vfw_port_class_entry) },
+	[VFW_MAP_TRUNKS] = { "trunks", BPF_MAP_TYPE_LPM_TRIE,
+			     sizeof(struct vfw_lpm_key),
+			     sizeof(struct vfw_trunk) },
+	[VFW_MAP_PINHOLES] = { "pinholes", BPF_MAP_TYPE_HASH,
+			       sizeof(struct vfw_pinhole_key),
+			       sizeof(struct vfw_pinhole) },
+	[VFW_MAP_FRAGS] = { "frags", BPF_MAP_TYPE_LRU_HASH,
+			    sizeof(struct vfw_frag_key),
+			    sizeof(struct vfw_frag) },
+	[VFW_MAP_IFACES] = { "ifaces", BPF_MAP_TYPE_HASH, sizeof(__u32),
+			     sizeof(struct vfw_iface) },
+};
+
+const char *vfw_map_pin_name(enum vfw_map_id id)
+{
+	return id < VFW_MAP_COUNT ? layouts[id].pin_name : "?";
+}
+
+int vfw_pin_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int vfw_link_pin_path(char *buf, size_t len, const char *dir,
+		      const char *ifname)
+{
+	int n = snprintf(buf, len, "%s/link_xdp_%s", dir, ifname);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX];
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		buf[i] = dir[i];
+	}
+	return 0;
+}
+
+static int mount_bpffs(const char *where)
+{
+	if (mount("bpf", where, "bpf", 0, "mode=0700")) {
+		int err = -errno;
+
+		pr_err("cannot mount bpffs on %s: %s", where, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * The usual place, /sys/fs/bpf, gets the system-wide bpffs mounted on it
+ * when missing (as systemd does). Any other directory that is not on a
+ * bpffs gets a bpffs of its own.
+ */
+int vfw_pin_dir_prepare(const char *dir)
+{
+	static const char sysfs_bpf[] = "/sys/fs/bpf";
+	int err;
+
+	if (strncmp(dir, sysfs_bpf, strlen(sysfs_bpf)) == 0 &&
+	    (dir[strlen(sysfs_bpf)] == '/' || dir[strlen(sysfs_bpf)] == '\0') &&
+	    !is_bpffs(sysfs_bpf)) {
+		err = mount_bpffs(sysfs_bpf);
+		if (err)
+			return err;
+	}
+	err = mkdir_p(dir);
+	if (err) {
+		pr_err("cannot create pin directory %s: %s", dir, strerror(-err));
+		return err;
+	}
+	if (!is_bpffs(dir))
+		return mount_bpffs(dir);
+	return 0;
+}
+
+int vfw_map_check_layout(int fd, enum vfw_map_id id, const char *path)
+{
+	const struct map_layout *want = &layouts[id];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		pr_err("%s: cannot read map info: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (info.type != want->type || info.key_size != want->key_size ||
+	    info.value_size != want->value_size) {
+		pr_err("%s is not a voipfw %s map of this version (type %u, key %u, value %u bytes); "
+		       "detach every interface and remove the pin directory",
+		       path, want->pin_name, info.type, info.key_size,
+		       info.value_size);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int vfw_map_open(const char *dir, enum vfw_map_id id)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = vfw_pin_path(path, sizeof(path), dir, layouts[id].pin_name);
+	if (err) {
+		pr_err("pin directory name too long: %s", dir);
+		return err;
+	}
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ENOENT)
+			pr_err("nothing attached: %s does not exist (run 'voipfw attach --iface IF'%s)",
+			       path, strcmp(dir, VFW_DEFAULT_PIN_DIR) ?
+			       " with the same --pin-dir" : "");
+		else if (err == -EACCES || err == -EPERM)
+			pr_err("permission denied opening %s: voipfw needs root (CAP_BPF, CAP_NET_ADMIN)",
+			       path);
+		else
+			pr_err("cannot open %s: %s", path, strerror(-err));
+		return err;
+	}
+	err = vfw_map_check_layout(fd, id, path);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+void vfw_maps_close(int fds[VFW_MAP_COUNT])
+{
+	int i;
+
+	for (i = 0; i < VFW_MAP_COUNT; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+int vfw_maps_open(const char *dir, int fds[VFW_MAP_COUNT])
+{
+	int i;
+
+	for (i = 0; i < VFW_MAP_COUNT; i++)
+		fds[i] = -1;
+	for (i = 0; i < VFW_MAP_COUNT; i++) {
+		fds[i] = vfw_map_open(dir, i);
+		if (fds[i] < 0) {
+			int err = fds[i];
+
+			vfw_maps_close(fds);
+			return err;
+		}
+	}
+	return 0;
+}
+
+__u64 vfw_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int set_class(struct vfw_port_class_entry *e, __u8 proto, __u8 class)
+{
+	if (proto == IPPROTO_UDP)
+		e->udp = class;
+	else if (proto == IPPROTO_TCP)
+		e->tcp = class;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int vfw_ports_set(int fd, __u8 proto, __u16 first, __u16 last, __u8 class)
+{
+	struct vfw_port_class_entry e;
+	__u32 port;
+
+	for (port = first; port <= last; port++) {
+		if (bpf_map_lookup_elem(fd, &port, &e))
+			return -errno;
+		if (set_class(&e, proto, class))
+			return -EINVAL;
+		if (bpf_map_update_elem(fd, &port, &e, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+int vfw_ports_set_defaults(int fd)
+{
+	struct vfw_port_class_entry none = {};
+	__u32 port;
+	int err;
+
+	for (port = 0; port < VFW_PORT_SLOTS; port++) {
+		if (bpf_map_update_elem(fd, &port, &none, BPF_ANY))
+			return -errno;
+	}
+	err = vfw_ports_set(fd, IPPROTO_UDP, VFW_DEFAULT_SIP_PORT,
+			    VFW_DEFAULT_SIP_PORT, VFW_CLASS_SIP);
+	err = err ?: vfw_ports_set(fd, IPPROTO_TCP, VFW_DEFAULT_SIP_PORT,
+				   VFW_DEFAULT_SIPS_PORT, VFW_CLASS_SIP);
+	err = err ?: vfw_ports_set(fd, IPPROTO_UDP, VFW_DEFAULT_MEDIA_FIRST,
+				   VFW_DEFAULT_MEDIA_LAST, VFW_CLASS_MEDIA);
+	return err;
+}
+
+int vfw_ports_read(int fd, struct vfw_port_class_entry *all)
+{
+	__u32 port;
+
+	for (port = 0; port < VFW_PORT_SLOTS; port++) {
+		if (bpf_map_lookup_elem(fd, &port, &all[port]))
+			return -errno;
+	}
+	return 0;
+}
+
+int vfw_stats_read(int fd, struct vfw_counter out[VFW_REASON_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct vfw_counter *percpu;
+	__u32 reason;
+	int cpu, err = 0;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	for (reason = 0; reason < VFW_REASON_MAX; reason++) {
+		out[reason].packets = 0;
+		out[reason].bytes = 0;
+		if (bpf_map_lookup_elem(fd, &reason, percpu)) {
+			err = -errno;
+			break;
+		}
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			out[reason].packets += percpu[cpu].packets;
+			out[reason].bytes += percpu[cpu].bytes;
+		}
+	}
+	free(percpu);
+	return err;
+}
+
+int vfw_map_max_entries(int fd, __u32 *max)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*max = info.max_entries;
+	return 0;
+}
+
+int vfw_map_count(int fd, __u32 key_size, __u32 max, __u32 *count)
+{
+	unsigned char key[64], next[64];
+	void *prev = NULL;
+	__u32 n = 0;
+
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	while (n <= max && bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	*count = n;
+	return 0;
+}
