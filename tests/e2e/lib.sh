@@ -63,6 +63,8 @@ PBX_PASS=e2e-trunk-secret
 ISP_PSTN_NUMBER=2000          # a number the proxy routes to ISP_CALLEE_IP
 
 VOIPFW=${VOIPFW:-}
+# The distribution's python3 (sipvicious depends on it); avoids slow shims.
+if [ -x /usr/bin/python3 ]; then E2E_PY=${E2E_PY:-/usr/bin/python3}; else E2E_PY=${E2E_PY:-python3}; fi
 E2E_CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-20}
 
 # ------------------------------------------------------------------- output
@@ -114,7 +116,7 @@ E2E_CLEANED=0
 e2e_init() {
 	[ "$(id -u)" -eq 0 ] || e2e_die "needs root (network namespaces)"
 	local tool
-	for tool in ip nft ethtool nsenter timeout python3 ss; do
+	for tool in ip nft ethtool nsenter timeout ss "$E2E_PY"; do
 		command -v "$tool" >/dev/null || e2e_die "missing tool: $tool"
 	done
 	# Unique per run: our PID plus randomness, checked against existing ones.
@@ -187,9 +189,10 @@ e2e_cleanup() {
 
 # ----------------------------------------------------- processes in netns
 # ns_exec NS CMD...: run a short command in NS (bounded by E2E_CMD_TIMEOUT).
+# --foreground keeps it in our process group, so Ctrl-C reaches it at once.
 ns_exec() {
 	local ns=$1; shift
-	timeout -k 2 "$E2E_CMD_TIMEOUT" ip netns exec "$ns" "$@"
+	timeout --foreground -k 2 "$E2E_CMD_TIMEOUT" ip netns exec "$ns" "$@"
 }
 
 # ns_start NAME NS SECONDS CMD...: start CMD in NS in the background under
@@ -244,7 +247,7 @@ wait_udp_listen() {
 # router_exec CMD...: run CMD in the router's network namespace but in the
 # host mount namespace (nsenter --net), so /sys/fs/bpf is visible. Bounded.
 router_exec() {
-	timeout -k 2 "$E2E_CMD_TIMEOUT" nsenter --net="/run/netns/$NS_ROUTER" -- "$@"
+	timeout --foreground -k 2 "$E2E_CMD_TIMEOUT" nsenter --net="/run/netns/$NS_ROUTER" -- "$@"
 }
 
 # router_start NAME SECONDS CMD...: like ns_start, in the router, via nsenter
@@ -355,7 +358,7 @@ topo_up() {
 
 	# Reachability (also resolves neighbours so first packets are not
 	# queued): an ICMP port unreachable back proves the path both ways.
-	local probe="python3 $E2E_DIR/udp_tool.py probe"
+	local probe="$E2E_PY $E2E_DIR/udp_tool.py probe"
 	ns_exec "$NS_PBX" $probe "$ISP_PROXY_IP" 9 ||
 		e2e_die "pbx cannot reach the ISP through the NAT"
 	ns_exec "$NS_ISP" $probe "$ROUTER_WAN_IP" 9 || e2e_die "isp -> router"
@@ -467,7 +470,7 @@ counters_up() {
 
 # counters_dump NS: "name packets" lines for table inet vfw_e2e in NS.
 counters_dump() {
-	ns_exec "$1" nft -j list counters table inet vfw_e2e | python3 -c '
+	ns_exec "$1" nft -j list counters table inet vfw_e2e | "$E2E_PY" -c '
 import json, sys
 for obj in json.load(sys.stdin).get("nftables", []):
     c = obj.get("counter")
@@ -519,4 +522,141 @@ sipp_start() {
 		-trace_screen -screen_file "$E2E_TMP/sipp-$name/screen.log" \
 		-nostdin -timeout_error \
 		"$@"
+}
+
+# sipp_diag NAME: print the tail of a SIPp run's log and error trace.
+sipp_diag() {
+	local f
+	for f in "$(ns_log "$1")" "$E2E_TMP/sipp-$1/errors.log"; do
+		[ -s "$f" ] || continue
+		printf -- '--- %s\n' "${f#"$E2E_TMP"/}" >&2
+		tail -n 25 "$f" >&2
+	done
+}
+
+# sipp_wait NAME: wait for a SIPp run; on failure print diagnostics.
+sipp_wait() {
+	local rc=0
+	ns_wait "$1" || rc=$?
+	if [ "$rc" != 0 ]; then
+		e2e_log "$1: sipp exited $rc"
+		sipp_diag "$1"
+	fi
+	return "$rc"
+}
+
+# ------------------------------------------------------------ scenarios
+# Reusable steps; tests assert on their status and on the counters.
+
+# pbx_register [TAG]: the PBX registers at the ISP proxy through the NAT.
+pbx_register() {
+	local t=${1:-reg}
+	sipp_start "$t" "$NS_PBX" 15 pbx_register.xml \
+		-i "$PBX_IP" -p "$SIP_PORT" -s "$PBX_USER" \
+		-key pubip "$ROUTER_WAN_IP" -au "$PBX_USER" -ap "$PBX_PASS" \
+		-m 1 -timeout 10 -recv_timeout 5000 "$ISP_PROXY_IP:$SIP_PORT"
+	sipp_wait "$t"
+}
+
+# kamailio_has_contact: the proxy's location table holds the PBX contact at
+# the router's public address.
+kamailio_has_contact() {
+	kamcmd_isp ul.lookup location "s:$PBX_USER" 2>/dev/null |
+		grep -q "sip:$PBX_USER@$ROUTER_WAN_IP:$SIP_PORT"
+}
+
+# call_inbound [TAG]: ISP caller -> proxy -> (NAT) -> PBX, ~7 s of RTP each
+# way, caller hangs up. Status 0 if both SIPp ends completed their call.
+call_inbound() {
+	local t=${1:-in} rc=0
+	sipp_start "$t-pbx" "$NS_PBX" 30 pbx_uas.xml \
+		-i "$PBX_IP" -p "$SIP_PORT" -mi "$PBX_IP" -mp "$PBX_MEDIA_PORT" \
+		-s "$PBX_USER" -key pubip "$ROUTER_WAN_IP" \
+		-m 1 -timeout 25 -recv_timeout 15000
+	wait_udp_listen "$NS_PBX" "$PBX_IP" "$SIP_PORT" || rc=1
+	sipp_start "$t-isp" "$NS_ISP" 30 isp_uac.xml \
+		-i "$ISP_CALLER_IP" -p "$SIP_PORT" \
+		-mi "$ISP_CALLER_IP" -mp "$ISP_CALLER_MEDIA_PORT" \
+		-s "$PBX_USER" -m 1 -timeout 25 -recv_timeout 15000 \
+		"$ISP_PROXY_IP:$SIP_PORT"
+	sipp_wait "$t-isp" || rc=1
+	sipp_wait "$t-pbx" || rc=1
+	return "$rc"
+}
+
+# call_outbound [TAG]: PBX -> (NAT) -> proxy (407 + credentials) -> ISP
+# callee, ~7 s of RTP each way, PBX hangs up.
+call_outbound() {
+	local t=${1:-out} rc=0
+	sipp_start "$t-isp" "$NS_ISP" 30 isp_uas.xml \
+		-i "$ISP_CALLEE_IP" -p "$SIP_PORT" \
+		-mi "$ISP_CALLEE_IP" -mp "$ISP_CALLEE_MEDIA_PORT" \
+		-m 1 -timeout 25 -recv_timeout 15000
+	wait_udp_listen "$NS_ISP" "$ISP_CALLEE_IP" "$SIP_PORT" || rc=1
+	sipp_start "$t-pbx" "$NS_PBX" 30 pbx_uac.xml \
+		-i "$PBX_IP" -p "$SIP_PORT" -mi "$PBX_IP" -mp "$PBX_MEDIA_PORT" \
+		-s "$ISP_PSTN_NUMBER" -key user "$PBX_USER" \
+		-key pubip "$ROUTER_WAN_IP" -au "$PBX_USER" -ap "$PBX_PASS" \
+		-m 1 -timeout 25 -recv_timeout 15000 "$ISP_PROXY_IP:$SIP_PORT"
+	sipp_wait "$t-pbx" || rc=1
+	sipp_wait "$t-isp" || rc=1
+	return "$rc"
+}
+
+# pbx_responder_start [SECONDS]: a SIPp on the PBX's SIP port answering
+# what scanners send (OPTIONS 200, REGISTER 401/404, INVITE 403).
+pbx_responder_start() {
+	sipp_start rsp "$NS_PBX" "${1:-40}" pbx_responder.xml \
+		-i "$PBX_IP" -p "$SIP_PORT" -key pubip "$ROUTER_WAN_IP" \
+		-m 2000 -timeout "$(( ${1:-40} - 5 ))"
+	wait_udp_listen "$NS_PBX" "$PBX_IP" "$SIP_PORT"
+}
+
+# Scanner load, all bounded (count and time). Sizes can be overridden.
+SCAN_OPTIONS_COUNT=${SCAN_OPTIONS_COUNT:-100}
+SCAN_INVITE_COUNT=${SCAN_INVITE_COUNT:-50}
+SCAN_RTP_COUNT=${SCAN_RTP_COUNT:-300}
+SCAN_RTP6_COUNT=${SCAN_RTP6_COUNT:-50}
+SCAN_SIP6_COUNT=${SCAN_SIP6_COUNT:-20}
+
+# scanner_svmap: SIPVicious svmap against the router's public address;
+# output in $E2E_TMP/svmap.out. -x/-b pin its addresses (no lookups).
+scanner_svmap() {
+	ns_exec "$NS_SCAN" svmap -x "$SCANNER_IP" -b "$SCANNER_IP" -P 5062 \
+		-p "$SIP_PORT" "$ROUTER_WAN_IP" >"$E2E_TMP/svmap.out" 2>&1
+}
+
+# scanner_svwar: SIPVicious svwar enumerating extensions 990-1010.
+scanner_svwar() {
+	ns_exec "$NS_SCAN" svwar -x "$SCANNER_IP" -b "$SCANNER_IP" -P 5063 \
+		-p "$SIP_PORT" -e 990-1010 "$ROUTER_WAN_IP" >"$E2E_TMP/svwar.out" 2>&1
+}
+
+# scanner_floods: SIPp OPTIONS and INVITE floods at the public address.
+scanner_floods() {
+	local rc=0
+	sipp_start flood-opt "$NS_SCAN" 20 scan_options.xml \
+		-i "$SCANNER_IP" -p 5070 -s 100 \
+		-m "$SCAN_OPTIONS_COUNT" -r 200 -timeout 15 \
+		"$ROUTER_WAN_IP:$SIP_PORT"
+	sipp_wait flood-opt || rc=1
+	sipp_start flood-inv "$NS_SCAN" 20 scan_invite.xml \
+		-i "$SCANNER_IP" -p 5071 -s 100 \
+		-m "$SCAN_INVITE_COUNT" -r 200 -timeout 15 \
+		"$ROUTER_WAN_IP:$SIP_PORT"
+	sipp_wait flood-inv || rc=1
+	return "$rc"
+}
+
+# scanner_stray_rtp: RTP-looking packets into the forwarded media range
+# (IPv4, through the port forward) and to the PBX's IPv6 address (routed),
+# plus plain SIP OPTIONS over IPv6.
+scanner_stray_rtp() {
+	local u="$E2E_PY $E2E_DIR/udp_tool.py"
+	ns_exec "$NS_SCAN" $u rtp "$ROUTER_WAN_IP" "$RTP_MIN-$RTP_MAX" \
+		--count "$SCAN_RTP_COUNT" --rate 500 >/dev/null &&
+	ns_exec "$NS_SCAN" $u rtp "$PBX_IP6" "$RTP_MIN-$RTP_MAX" \
+		--count "$SCAN_RTP6_COUNT" --rate 500 >/dev/null &&
+	ns_exec "$NS_SCAN" $u sip "$PBX_IP6" "$SIP_PORT" \
+		--count "$SCAN_SIP6_COUNT" --rate 200 >/dev/null
 }
