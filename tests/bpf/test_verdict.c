@@ -842,11 +842,29 @@ static const struct row rows[] = {
 	  { STEP(PASS(TRUNK), V6(TRUNK6), UDP(5060), V6FRAG, FIRST_FRAG(0x200b)),
 	    STEP(DROP(FRAGMENT_UNMATCHED), V6(SCAN6), UDP(5060), V6FRAG,
 		 LAST_FRAG(0x200b)) } },
+	/*
+	 * Here the later fragments' fragment header names destination options,
+	 * not UDP; they are still fragments of the judged datagram.
+	 */
 	{ "ipv6 fragments with destination options after the fragment header", ETH,
 	  { STEP(DROP(NO_TRUST), V6(SCAN6), UDP(5060), FIRST_FRAG(0x200c),
 		 .ext = { EXT(IPPROTO_FRAGMENT), EXT(IPPROTO_DSTOPTS) }),
 	    STEP(DROP(FRAGMENT), V6(SCAN6), UDP(5060), LAST_FRAG(0x200c),
 		 .ext = { EXT(IPPROTO_FRAGMENT), EXT(IPPROTO_DSTOPTS) }) } },
+	{ "ipv6 trunk fragments with destination options after the fragment header", ETH,
+	  { STEP(PASS(TRUNK), V6(TRUNK6), UDP(5060), FIRST_FRAG(0x200d),
+		 .ext = { EXT(IPPROTO_FRAGMENT), EXT(IPPROTO_DSTOPTS) }),
+	    STEP(PASS(FRAGMENT), V6(TRUNK6), UDP(5060), LAST_FRAG(0x200d),
+		 .ext = { EXT(IPPROTO_FRAGMENT), EXT(IPPROTO_DSTOPTS) }) } },
+	/* Only UDP and TCP are tracked: other fragments pass as unprotected. */
+	{ "ipv6 icmpv6 fragments are unprotected", ETH,
+	  { STEP(PASS(UNPROTECTED), V6(SCAN6), PROTO(IPPROTO_ICMPV6), V6FRAG,
+		 FIRST_FRAG(0x200e)),
+	    STEP(PASS(UNPROTECTED), V6(SCAN6), PROTO(IPPROTO_ICMPV6), V6FRAG,
+		 LAST_FRAG(0x200e)) } },
+	{ "ipv4 icmp fragments are unprotected", ETH,
+	  { STEP(PASS(UNPROTECTED), V4(SCAN4), PROTO(IPPROTO_ICMP), FIRST_FRAG(0x100f)),
+	    STEP(PASS(UNPROTECTED), V4(SCAN4), PROTO(IPPROTO_ICMP), LAST_FRAG(0x100f)) } },
 
 	/* --- monitor mode: count the verdict, pass the packet ----------------- */
 	{ "monitor: ipv4 untrusted to 5060", MON,
