@@ -54,6 +54,7 @@ struct packet {
 	__u16 sport;        /* host order */
 	__u16 dport;        /* host order */
 	__u8 l4proto;
+	__u8 frag_proto;    /* next header of the fragment header (v6) or protocol (v4) */
 	__u8 frag;          /* enum frag_kind */
 };
 
@@ -216,6 +217,7 @@ static __always_inline int parse_ipv4(struct cursor *c, struct packet *p)
 	else if (frag_off & IP_MF)
 		p->frag = FRAG_FIRST;
 	p->frag_id = bpf_ntohs(iph->id);
+	p->frag_proto = iph->protocol;
 	p->l4proto = iph->protocol;
 	return iph->protocol;
 }
@@ -252,6 +254,7 @@ static __always_inline int parse_ipv6_ext(struct cursor *c, __u8 nexthdr,
 			return PARSE_MALFORMED;
 		frag_off = bpf_ntohs(fh->frag_off);
 		p->frag_id = bpf_ntohl(fh->identification);
+		p->frag_proto = fh->nexthdr;
 		if (frag_off & ~7)
 			p->frag = FRAG_LATER;
 		else if (frag_off & 1)
@@ -282,6 +285,10 @@ static __always_inline int parse_ipv6(struct cursor *c, struct packet *p)
 	int nexthdr, i;
 
 	if (!ip6 || ip6->version != 6)
+		return PARSE_MALFORMED;
+	/* An IPv4-mapped source would pose as IPv4 (RFC 4291 2.5.5.2). */
+	if (ip6->saddr.s6_addr32[0] == 0 && ip6->saddr.s6_addr32[1] == 0 &&
+	    ip6->saddr.s6_addr32[2] == bpf_htonl(0xffff))
 		return PARSE_MALFORMED;
 	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);

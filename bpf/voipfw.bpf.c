@@ -163,7 +163,7 @@ static __always_inline void frag_key(struct vfw_frag_key *key,
 	__builtin_memcpy(key->saddr, p->saddr, 16);
 	__builtin_memcpy(key->daddr, p->daddr, 16);
 	key->id = p->frag_id;
-	key->proto = p->l4proto;
+	key->proto = p->frag_proto;
 }
 
 static __always_inline void remember_first_fragment(const struct packet *p,
@@ -207,6 +207,40 @@ static __always_inline __u32 parse_error_reason(int err)
 	return err == PARSE_TOO_DEEP ? VFW_DROP_UNPARSEABLE : VFW_DROP_MALFORMED;
 }
 
+/*
+ * Fragments are tracked when what follows the fragment header may lead to
+ * ports: UDP, TCP, or more IPv6 extension headers (then the first fragment's
+ * walk decides). Others (ICMP, ESP, ...) carry no ports in any fragment.
+ */
+static __always_inline int frag_tracked(__u8 frag_proto)
+{
+	return frag_proto == IPPROTO_UDP || frag_proto == IPPROTO_TCP ||
+	       is_ipv6_ext(frag_proto);
+}
+
+/* Verdict for a whole datagram or a first fragment, cursor at L4. */
+static __always_inline __u32 judge_l4(struct xdp_md *ctx, struct cursor *c,
+				      struct packet *p)
+{
+	__u8 class;
+	int err;
+
+	/* Only UDP and TCP have protected ports. */
+	if (p->l4proto == IPPROTO_UDP)
+		err = parse_udp(c, p);
+	else if (p->l4proto == IPPROTO_TCP)
+		err = parse_tcp(c, p);
+	else
+		return VFW_PASS_UNPROTECTED;
+	if (err < 0)
+		return parse_error_reason(err);
+
+	class = port_class(p);
+	if (class == VFW_CLASS_NONE)
+		return VFW_PASS_UNPROTECTED;
+	return judge_protected(ctx, p, class);
+}
+
 static __always_inline __u32 classify(struct xdp_md *ctx)
 {
 	struct cursor c = {
@@ -215,7 +249,6 @@ static __always_inline __u32 classify(struct xdp_md *ctx)
 	};
 	struct packet p = {};
 	__u32 reason;
-	__u8 class;
 	int proto;
 
 	proto = cfg_l2 == VFW_L2_NONE ? parse_l3_start(&c) : parse_l2(&c);
@@ -230,23 +263,11 @@ static __always_inline __u32 classify(struct xdp_md *ctx)
 	if (proto < 0)
 		return parse_error_reason(proto);
 
-	/* Only UDP and TCP have protected ports. */
-	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
-		return VFW_PASS_UNPROTECTED;
 	if (p.frag == FRAG_LATER)
-		return judge_later_fragment(&p);
-
-	if (proto == IPPROTO_UDP)
-		proto = parse_udp(&c, &p);
-	else
-		proto = parse_tcp(&c, &p);
-	if (proto < 0)
-		return parse_error_reason(proto);
-
-	class = port_class(&p);
-	reason = class == VFW_CLASS_NONE ? VFW_PASS_UNPROTECTED
-					 : judge_protected(ctx, &p, class);
-	if (p.frag == FRAG_FIRST)
+		return frag_tracked(p.frag_proto) ? judge_later_fragment(&p) :
+						    VFW_PASS_UNPROTECTED;
+	reason = judge_l4(ctx, &c, &p);
+	if (p.frag == FRAG_FIRST && frag_tracked(p.frag_proto))
 		remember_first_fragment(&p, reason);
 	return reason;
 }

@@ -492,6 +492,8 @@ static const struct row rows[] = {
 	  { STEP(PASS(TRUNK), V6(TRUNK6), UDP(5060)) } },
 	{ "ipv6 udp 5060 from untrusted", ETH,
 	  { STEP(DROP(NO_TRUST), V6(SCAN6), UDP(5060)) } },
+	{ "ipv6 with an ipv4-mapped source posing as a trunk", ETH,
+	  { STEP(DROP(MALFORMED), V6("::ffff:" TRUNK4), UDP(5060)) } },
 	{ "ipv6 udp media via live pinhole", ETH,
 	  { STEP(PASS(PINHOLE), V6(PEER6), UDP(19998)) },
 	  .pinholes = PINHOLES(LIVE_PH(PEER6, 19998, IPPROTO_UDP)) },
