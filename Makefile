@@ -24,6 +24,8 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVOIPFW_VERSION='"$(VERSION)"' \
 	-Iinclude -Iuser -Iuser/lib -I$(BUILD)
 LIBS     := -lbpf -lelf -lz
+LIB_LIBS := -linih           # what user/lib itself links against
+APP_LIBS := -lpcap
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -69,7 +71,7 @@ $(BUILD)/libvoipfw.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/voipfw: $(APP_OBJS) $(BUILD)/libvoipfw.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(APP_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(LIB_LIBS) $(APP_LIBS)
 
 $(BUILD):
 	@mkdir -p $@
@@ -77,18 +79,18 @@ $(BUILD):
 # Unit tests (cmocka) link only against the pure library.
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libvoipfw.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvoipfw.a -lcmocka
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvoipfw.a $(LIB_LIBS) -lcmocka
 
 # BPF tests load the real objects through their skeletons.
 $(BUILD)/tests/test_%: tests/bpf/test_%.c $(SKELS) $(BUILD)/libvoipfw.a $(wildcard tests/bpf/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(BUILD)/libvoipfw.a $(LIBS) -lcmocka
+	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(BUILD)/libvoipfw.a $(LIBS) $(LIB_LIBS) -lcmocka
 
 # libFuzzer harnesses over the pure library, with ASan and UBSan.
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Iinclude -Iuser/lib -D_GNU_SOURCE -o $@ $< $(LIB_SRCS)
+		-Iinclude -Iuser/lib -D_GNU_SOURCE -o $@ $< $(LIB_SRCS) $(LIB_LIBS)
 
 deps:
 	@scripts/install-deps.sh
