@@ -57,6 +57,8 @@ int do_ports(int argc, char **argv);
 int do_pinhole(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_status(int argc, char **argv);
+int do_run(int argc, char **argv);
+int do_replay(int argc, char **argv);
 
 /* "12s", "4m10s", "never": remaining time until a CLOCK_MONOTONIC deadline. */
 const char *fmt_remaining(__u64 deadline_ns, __u64 now_ns, char *buf,

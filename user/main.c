@@ -161,6 +161,8 @@ static const struct cmd top_cmds[] = {
 	{ "pinhole", do_pinhole },
 	{ "stats", do_stats },
 	{ "status", do_status },
+	{ "run", do_run },
+	{ "replay", do_replay },
 	{ NULL, NULL },
 };
 
