@@ -1,0 +1,895 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Unit tests for the registration and dialog trackers: whole SIP flows fed
+ * message by message, asserting the exact event sequence each one emits.
+ *
+ * Cast: our PBX's public address 203.0.113.10 (media ports 10000+), the
+ * trunk/SBC 198.51.100.1 (SIP peer), a media server 198.51.100.50.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include "sip.h"
+#include "tracker.h"
+
+#define SEC VFW_NS_PER_SEC
+#define T0 (1000 * SEC)
+
+#define PBX    "203.0.113.10"
+#define TRUNK  "198.51.100.1"
+#define MEDIA  "198.51.100.50"
+
+/* ---- fixture -------------------------------------------------------- */
+
+struct fx {
+	struct vfw_tracker *t;
+	struct vfw_tracker_config cfg;
+	char log[8192];         /* events since the last check, "; "-separated */
+	struct vfw_event last;
+	unsigned n_events;
+	__u64 now;
+	char peer[64];          /* remote address of observed messages */
+	char *bufs[4];          /* messages are parsed from exact-size heap copies */
+};
+
+static void addr_of(const char *text, __u8 out[16])
+{
+	assert_int_equal(sip_host_to_addr(sv_from_cstr(text), out), 0);
+}
+
+/* Short, stable text form of an event for sequence assertions. */
+static void event_text(const struct vfw_event *ev, __u64 t0, char *buf, size_t len)
+{
+	char a[SIP_ADDR_STRLEN];
+
+	sip_addr_format(ev->addr, a, sizeof(a));
+	switch (ev->type) {
+	case VFW_EV_TRUNK_LEARN:
+	case VFW_EV_TRUNK_REFRESH:
+		snprintf(buf, len, "%s %s exp=+%llu", vfw_event_type_name(ev->type), a,
+			 (unsigned long long)((ev->expires_ns - t0) / SEC));
+		break;
+	case VFW_EV_TRUNK_EXPIRE:
+		snprintf(buf, len, "%s %s", vfw_event_type_name(ev->type), a);
+		break;
+	case VFW_EV_PINHOLE_OPEN:
+	case VFW_EV_PINHOLE_UPDATE:
+	case VFW_EV_PINHOLE_CLOSE:
+		snprintf(buf, len, "%s %s%s>%u%s%s",
+			 vfw_event_type_name(ev->type) + strlen("pinhole_"),
+			 ev->proto == IPPROTO_TCP ? "tcp:" : "", a, ev->local_port,
+			 ev->provisional ? " prov" : "", ev->idle_ns ? "" : " held");
+		break;
+	default:
+		snprintf(buf, len, "warning(%s)", ev->reason);
+		break;
+	}
+}
+
+static void on_event(void *ctx, const struct vfw_event *ev)
+{
+	struct fx *fx = ctx;
+	char line[256];
+	size_t n = strlen(fx->log);
+
+	/* invariants every pinhole event must keep */
+	if (ev->type >= VFW_EV_PINHOLE_OPEN && ev->type <= VFW_EV_PINHOLE_CLOSE) {
+		assert_true(ev->call_hash != 0);
+		assert_int_equal(ev->call_hash, vfw_call_hash(sv_from_cstr(ev->call_id)));
+		assert_true(ev->expires_ns > 0);
+		assert_non_null(ev->reason);
+	}
+	event_text(ev, T0, line, sizeof(line));
+	snprintf(fx->log + n, sizeof(fx->log) - n, "%s%s", n ? "; " : "", line);
+	fx->last = *ev;
+	fx->n_events++;
+}
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	vfw_tracker_config_defaults(&fx->cfg);
+	fx->t = vfw_tracker_new(&fx->cfg, (struct vfw_sink){ fx, on_event });
+	assert_non_null(fx->t);
+	fx->now = T0;
+	strcpy(fx->peer, TRUNK);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	unsigned i;
+
+	vfw_tracker_free(fx->t);
+	for (i = 0; i < 4; i++)
+		free(fx->bufs[i]);
+	free(fx);
+	return 0;
+}
+
+static void reconfigure(struct fx *fx)
+{
+	vfw_tracker_free(fx->t);
+	fx->t = vfw_tracker_new(&fx->cfg, (struct vfw_sink){ fx, on_event });
+	assert_non_null(fx->t);
+}
+
+#define expect(fx, text) do {						\
+	if (strcmp((fx)->log, (text)) != 0)				\
+		fail_msg("events:\n  got:  \"%s\"\n  want: \"%s\"",	\
+			 (fx)->log, (text));				\
+	(fx)->log[0] = '\0';						\
+} while (0)
+
+/* Parses text (must be valid SIP) and feeds it as seen on the WAN. */
+static void feed(struct fx *fx, int outbound, const char *text)
+{
+	static unsigned slot;
+	struct sip_msg msg;
+	struct vfw_sip_obs obs;
+	size_t len = strlen(text);
+	char **buf = &fx->bufs[slot++ % 4];
+	enum sip_error err;
+
+	free(*buf);
+	*buf = malloc(len);
+	memcpy(*buf, text, len);
+	err = sip_parse(*buf, len, 0, &msg);
+	if (err != SIP_OK)
+		fail_msg("test message does not parse: %s\n%s", sip_strerror(err), text);
+
+	memset(&obs, 0, sizeof(obs));
+	obs.outbound = outbound;
+	obs.proto = IPPROTO_UDP;
+	addr_of(PBX, obs.local_addr);
+	addr_of(fx->peer, obs.remote_addr);
+	obs.local_port = 5060;
+	obs.remote_port = 5060;
+	obs.now_ns = fx->now;
+	obs.msg = &msg;
+	vfw_tracker_observe(fx->t, &obs);
+}
+
+/* ---- message builders ----------------------------------------------- */
+
+static char sdp_bufs[8][512];
+static unsigned sdp_slot;
+
+/* One audio stream (plus optional extra m= sections / attributes). */
+static const char *sdp(const char *addr, int port, const char *extra)
+{
+	char *b = sdp_bufs[sdp_slot++ % 8];
+	int v6 = strchr(addr, ':') != NULL;
+
+	snprintf(b, 512, "v=0\r\no=- 1 1 IN IP%c %s\r\ns=-\r\nc=IN IP%c %s\r\nt=0 0\r\n"
+		 "m=audio %d RTP/AVP 0 101\r\n%s",
+		 v6 ? '6' : '4', addr, v6 ? '6' : '4', addr, port, extra ? extra : "");
+	return b;
+}
+
+static char msg_buf[4096];
+
+/*
+ * A request: method, Call-ID, CSeq, From tag, To tag ("" for none), body
+ * (SDP or NULL), extra header lines.
+ */
+static const char *req(const char *method, const char *cid, int cseq,
+		       const char *ftag, const char *ttag, const char *body,
+		       const char *extra)
+{
+	snprintf(msg_buf, sizeof(msg_buf),
+		 "%s sip:peer@" TRUNK " SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP " PBX ":5060;branch=z9hG4bK%s%d%s\r\n"
+		 "From: <sip:a@example.org>;tag=%s\r\n"
+		 "To: <sip:b@example.org>%s%s\r\n"
+		 "Call-ID: %s\r\nCSeq: %d %s\r\n%s%s"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 method, cid, cseq, method, ftag, *ttag ? ";tag=" : "", ttag, cid, cseq,
+		 method, extra ? extra : "",
+		 body ? "Content-Type: application/sdp\r\n" : "",
+		 body ? strlen(body) : 0, body ? body : "");
+	return msg_buf;
+}
+
+static const char *resp(int code, const char *method, const char *cid, int cseq,
+			const char *ftag, const char *ttag, const char *body,
+			const char *extra)
+{
+	snprintf(msg_buf, sizeof(msg_buf),
+		 "SIP/2.0 %d Whatever\r\n"
+		 "Via: SIP/2.0/UDP " PBX ":5060;branch=z9hG4bK%s%d\r\n"
+		 "From: <sip:a@example.org>;tag=%s\r\n"
+		 "To: <sip:b@example.org>%s%s\r\n"
+		 "Call-ID: %s\r\nCSeq: %d %s\r\n%s%s"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 code, cid, cseq, ftag, *ttag ? ";tag=" : "", ttag, cid, cseq, method,
+		 extra ? extra : "",
+		 body ? "Content-Type: application/sdp\r\n" : "",
+		 body ? strlen(body) : 0, body ? body : "");
+	return msg_buf;
+}
+
+#define OUT 1
+#define IN  0
+
+/* ---- registrations -------------------------------------------------- */
+
+#define REG_CONTACT "Contact: <sip:100@" PBX ":5060>\r\n"
+#define REG_VIA_OK "Via: SIP/2.0/UDP " PBX ":5060;branch=z9hG4bKr;received=" PBX ";rport=5060\r\n"
+
+static const char *register_req(int cseq, const char *extra)
+{
+	return req("REGISTER", "reg-1", cseq, "r1", "", NULL, extra);
+}
+
+static void test_register_learn_refresh_unregister(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, register_req(1, REG_CONTACT "Expires: 600\r\n"));
+	expect(fx, "");
+	feed(fx, IN, resp(100, "REGISTER", "reg-1", 1, "r1", "", NULL, NULL));
+	expect(fx, "");
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 1, "r1", "s1", NULL,
+			  "Contact: <sip:100@" PBX ":5060>;expires=300\r\n"
+			  "Contact: <sip:100@192.0.2.99:5060>;expires=900\r\n"));
+	expect(fx, "trunk_learn 198.51.100.1 exp=+360");	/* ours: 300 + 60 grace */
+	assert_int_equal(vfw_tracker_n_registrations(fx->t), 1);
+
+	/* a retransmitted 200 matches no open transaction: nothing */
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 1, "r1", "s1", NULL, NULL));
+	expect(fx, "");
+
+	fx->now = T0 + 200 * SEC;
+	feed(fx, OUT, register_req(2, REG_CONTACT "Expires: 600\r\n"));
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 2, "r1", "s1", NULL,
+			  "Expires: 600\r\n"));
+	expect(fx, "trunk_refresh 198.51.100.1 exp=+860");
+
+	feed(fx, OUT, register_req(3, REG_CONTACT "Expires: 0\r\n"));
+	expect(fx, "");
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 3, "r1", "s1", NULL, NULL));
+	expect(fx, "trunk_expire 198.51.100.1");
+	assert_int_equal(vfw_tracker_n_registrations(fx->t), 0);
+}
+
+static void test_register_challenge_then_ok(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, register_req(1, REG_CONTACT));
+	feed(fx, IN, resp(401, "REGISTER", "reg-1", 1, "r1", "s1", NULL,
+			  "WWW-Authenticate: Digest realm=\"x\", nonce=\"y\"\r\n"));
+	expect(fx, "");
+	feed(fx, OUT, register_req(2, REG_CONTACT "Authorization: Digest username=\"100\"\r\n"));
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 2, "r1", "s1", NULL, "Expires: 120\r\n"));
+	expect(fx, "trunk_learn 198.51.100.1 exp=+180");
+}
+
+static void test_register_default_expiry_and_contact_star(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, register_req(1, REG_CONTACT));
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 1, "r1", "s1", NULL, NULL));
+	expect(fx, "trunk_learn 198.51.100.1 exp=+3660");
+	feed(fx, OUT, register_req(2, "Contact: *\r\nExpires: 0\r\n"));
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 2, "r1", "s1", NULL, NULL));
+	expect(fx, "trunk_expire 198.51.100.1");
+}
+
+static void test_register_failure(void **state)
+{
+	struct fx *fx = *state;
+
+	/* failure with nothing learned: a warning only */
+	feed(fx, OUT, register_req(1, REG_CONTACT));
+	feed(fx, IN, resp(403, "REGISTER", "reg-1", 1, "r1", "s1", NULL, NULL));
+	expect(fx, "warning(registration rejected)");
+	assert_non_null(strstr(fx->last.text, "403"));
+
+	/* learned, then a refresh is refused: the trunk goes */
+	feed(fx, OUT, register_req(2, REG_CONTACT));
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 2, "r1", "s1", NULL, "Expires: 60\r\n"));
+	expect(fx, "trunk_learn 198.51.100.1 exp=+120");
+	feed(fx, OUT, register_req(3, REG_CONTACT));
+	feed(fx, IN, resp(407, "REGISTER", "reg-1", 3, "r1", "s1", NULL, NULL));
+	expect(fx, "");
+	feed(fx, OUT, register_req(4, REG_CONTACT));
+	feed(fx, IN, resp(503, "REGISTER", "reg-1", 4, "r1", "s1", NULL, NULL));
+	expect(fx, "trunk_expire 198.51.100.1");
+}
+
+static void test_register_expires_in_tick(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, register_req(1, REG_CONTACT));
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 1, "r1", "s1", NULL, "Expires: 60\r\n"));
+	expect(fx, "trunk_learn 198.51.100.1 exp=+120");
+	vfw_tracker_tick(fx->t, T0 + 119 * SEC);
+	expect(fx, "");
+	vfw_tracker_tick(fx->t, T0 + 120 * SEC);
+	expect(fx, "trunk_expire 198.51.100.1");
+	vfw_tracker_tick(fx->t, T0 + 500 * SEC);
+	expect(fx, "");
+}
+
+static void test_register_unanswered_is_forgotten(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, register_req(1, REG_CONTACT));
+	vfw_tracker_tick(fx->t, T0 + 33 * SEC);
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 1, "r1", "s1", NULL, NULL));
+	expect(fx, "");
+}
+
+static void test_register_two_accounts_one_registrar(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, req("REGISTER", "acct-a", 1, "a", "", NULL, REG_CONTACT "Expires: 100\r\n"));
+	feed(fx, IN, resp(200, "REGISTER", "acct-a", 1, "a", "s", NULL, NULL));
+	expect(fx, "trunk_learn 198.51.100.1 exp=+160");
+	feed(fx, OUT, req("REGISTER", "acct-b", 1, "b", "", NULL, REG_CONTACT "Expires: 300\r\n"));
+	feed(fx, IN, resp(200, "REGISTER", "acct-b", 1, "b", "s", NULL, NULL));
+	expect(fx, "trunk_refresh 198.51.100.1 exp=+360");
+	/* account A leaves: the trunk stays, for B */
+	feed(fx, OUT, req("REGISTER", "acct-a", 2, "a", "", NULL, REG_CONTACT "Expires: 0\r\n"));
+	feed(fx, IN, resp(200, "REGISTER", "acct-a", 2, "a", "s", NULL, NULL));
+	expect(fx, "trunk_refresh 198.51.100.1 exp=+360");
+	vfw_tracker_tick(fx->t, T0 + 360 * SEC);
+	expect(fx, "trunk_expire 198.51.100.1");
+}
+
+static void test_register_nat_warnings(void **state)
+{
+	struct fx *fx = *state;
+
+	/* The PBX advertises its LAN address; the registrar sees the WAN one. */
+	feed(fx, OUT, register_req(1, "Contact: <sip:100@192.168.1.10:5060>;expires=60\r\n"));
+	snprintf(msg_buf, sizeof(msg_buf),
+		 "SIP/2.0 200 OK\r\n"
+		 "Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bKr;received=" PBX ";rport=40000\r\n"
+		 "From: <sip:100@example.org>;tag=r1\r\nTo: <sip:100@example.org>;tag=s1\r\n"
+		 "Call-ID: reg-1\r\nCSeq: 1 REGISTER\r\n"
+		 "Contact: <sip:100@192.168.1.10:5060>;expires=60\r\nContent-Length: 0\r\n\r\n");
+	feed(fx, IN, msg_buf);
+	expect(fx, "trunk_learn 198.51.100.1 exp=+120; warning(contact differs from public address)");
+	assert_non_null(strstr(fx->last.text, PBX ":40000"));
+	assert_non_null(strstr(fx->last.text, "192.168.1.10:5060"));
+
+	/* ...and its SDP carries the LAN address too: warned once per call */
+	feed(fx, OUT, req("INVITE", "c1", 1, "a1", "", sdp("192.168.1.10", 10000, NULL), NULL));
+	expect(fx, "warning(SDP address differs from public address); "
+		   "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	assert_string_equal(fx->last.call_id, "c1");
+	feed(fx, OUT, req("INVITE", "c1", 1, "a1", "", sdp("192.168.1.10", 10000, NULL), NULL));
+	expect(fx, "");
+}
+
+/* ---- calls ---------------------------------------------------------- */
+
+/* Inbound call, remote offer: pinholes open the moment our answer leaves. */
+static void test_inbound_call(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, IN, req("INVITE", "in-1", 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "");
+	feed(fx, OUT, resp(100, "INVITE", "in-1", 1, "caller", "", NULL, NULL));
+	feed(fx, OUT, resp(180, "INVITE", "in-1", 1, "caller", "pbx", NULL, NULL));
+	expect(fx, "");
+	feed(fx, OUT, resp(200, "INVITE", "in-1", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001");
+	assert_int_equal(fx->last.expires_ns, T0 + 4 * 3600 * SEC);
+	assert_int_equal(fx->last.idle_ns, 60 * SEC);
+	assert_int_equal(fx->last.proto, IPPROTO_UDP);
+	feed(fx, IN, req("ACK", "in-1", 1, "caller", "pbx", NULL, NULL));
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+
+	feed(fx, IN, req("BYE", "in-1", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+	feed(fx, OUT, resp(200, "BYE", "in-1", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+}
+
+/* Outbound call: provisional pinholes from the trunk, confirmed by the answer. */
+static void test_outbound_call_answer_from_peer(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, req("INVITE", "out-1", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	feed(fx, IN, resp(100, "INVITE", "out-1", 1, "pbx", "", NULL, NULL));
+	feed(fx, IN, resp(180, "INVITE", "out-1", 1, "pbx", "callee", NULL, NULL));
+	expect(fx, "");
+	feed(fx, IN, resp(200, "INVITE", "out-1", 1, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
+	expect(fx, "update 198.51.100.1>10000; update 198.51.100.1>10001");
+	assert_string_equal(fx->last.reason, "confirmed by answer");
+	feed(fx, OUT, req("ACK", "out-1", 1, "pbx", "callee", NULL, NULL));
+	expect(fx, "");
+	feed(fx, OUT, req("BYE", "out-1", 2, "pbx", "callee", NULL, NULL));
+	expect(fx, "close 198.51.100.1>10000; close 198.51.100.1>10001");
+	assert_string_equal(fx->last.reason, "BYE sent");
+}
+
+/* Early media from another address: open it before closing the provisional one. */
+static void test_outbound_call_early_media_elsewhere(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, req("INVITE", "out-2", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	feed(fx, IN, resp(183, "INVITE", "out-2", 1, "pbx", "callee", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001; "
+		   "close 198.51.100.1>10001 prov; close 198.51.100.1>10000 prov");
+	/* the 200 repeats the answer: nothing new */
+	feed(fx, IN, resp(200, "INVITE", "out-2", 1, "pbx", "callee", sdp(MEDIA, 30000, NULL), NULL));
+	feed(fx, OUT, req("ACK", "out-2", 1, "pbx", "callee", NULL, NULL));
+	expect(fx, "");
+	/* BYE from the far end */
+	feed(fx, IN, req("BYE", "out-2", 5, "callee", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+	assert_string_equal(fx->last.reason, "BYE received");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+}
+
+/* Two forks with early media, a 2xx from one, then a forked 2xx from the other. */
+static void test_forked_early_media_and_2xx(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, req("INVITE", "fork", 1, "pbx", "", sdp(PBX, 10000, "a=rtcp-mux\r\n"), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov");
+	feed(fx, IN, resp(183, "INVITE", "fork", 1, "pbx", "A", sdp("192.0.2.1", 1000, NULL), NULL));
+	expect(fx, "open 192.0.2.1>10000; close 198.51.100.1>10000 prov");
+	feed(fx, IN, resp(183, "INVITE", "fork", 1, "pbx", "B", sdp("192.0.2.2", 2000, NULL), NULL));
+	expect(fx, "open 192.0.2.2>10000");
+	feed(fx, IN, resp(200, "INVITE", "fork", 1, "pbx", "A", sdp("192.0.2.1", 1000, NULL), NULL));
+	expect(fx, "close 192.0.2.2>10000");
+	feed(fx, IN, resp(200, "INVITE", "fork", 1, "pbx", "B", sdp("192.0.2.2", 2000, NULL), NULL));
+	expect(fx, "open 192.0.2.2>10000");
+	feed(fx, OUT, req("ACK", "fork", 1, "pbx", "B", NULL, NULL));
+	feed(fx, OUT, req("BYE", "fork", 2, "pbx", "B", NULL, NULL));
+	expect(fx, "close 192.0.2.2>10000");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+	feed(fx, IN, req("BYE", "fork", 7, "A", "pbx", NULL, NULL));
+	expect(fx, "close 192.0.2.1>10000");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+}
+
+/* Late offer: INVITE without SDP, we offer in the 200, the remote answers in the ACK. */
+static void test_late_offer(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, IN, req("INVITE", "late", 1, "caller", "", NULL, NULL));
+	feed(fx, OUT, resp(200, "INVITE", "late", 1, "caller", "pbx", sdp(PBX, 12000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>12000 prov; open 198.51.100.1>12001 prov");
+	feed(fx, IN, req("ACK", "late", 1, "caller", "pbx", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>12000; open 198.51.100.50>12001; "
+		   "close 198.51.100.1>12001 prov; close 198.51.100.1>12000 prov");
+}
+
+/* Establishes an inbound call "c" with remote MEDIA:30000 and our 10000. */
+static void establish_inbound(struct fx *fx, const char *cid)
+{
+	feed(fx, IN, req("INVITE", cid, 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+	feed(fx, OUT, resp(200, "INVITE", cid, 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	feed(fx, IN, req("ACK", cid, 1, "caller", "pbx", NULL, NULL));
+	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001");
+}
+
+/* We hold (sendonly / remote recvonly): pinholes kept, idle off; resume on a new port. */
+static void test_hold_and_resume_with_new_port(void **state)
+{
+	struct fx *fx = *state;
+
+	establish_inbound(fx, "hold");
+	feed(fx, OUT, req("INVITE", "hold", 1, "pbx", "caller", sdp(PBX, 10000, "a=sendonly\r\n"), NULL));
+	expect(fx, "");	/* until answered, the old session still flows */
+	feed(fx, IN, resp(200, "INVITE", "hold", 1, "pbx", "caller", sdp(MEDIA, 30000, "a=recvonly\r\n"), NULL));
+	expect(fx, "update 198.51.100.50>10000 held; update 198.51.100.50>10001 held");
+	assert_string_equal(fx->last.reason, "hold: remote stops sending");
+	assert_int_equal(fx->last.idle_ns, 0);
+	feed(fx, OUT, req("ACK", "hold", 1, "pbx", "caller", NULL, NULL));
+	expect(fx, "");
+
+	/* resume, moving our media to port 10002: the new port opens with the offer */
+	feed(fx, OUT, req("INVITE", "hold", 2, "pbx", "caller", sdp(PBX, 10002, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10002; open 198.51.100.50>10003");
+	feed(fx, IN, resp(200, "INVITE", "hold", 2, "pbx", "caller", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "close 198.51.100.50>10001 held; close 198.51.100.50>10000 held");
+	feed(fx, IN, req("BYE", "hold", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10002; close 198.51.100.50>10003");
+}
+
+/* The remote holds with c=0.0.0.0 (RFC 2543 style) and resumes from a new address. */
+static void test_remote_hold_null_address(void **state)
+{
+	struct fx *fx = *state;
+
+	establish_inbound(fx, "h0");
+	feed(fx, IN, req("INVITE", "h0", 2, "caller", "pbx", sdp("0.0.0.0", 30000, NULL), NULL));
+	expect(fx, "");
+	feed(fx, OUT, resp(200, "INVITE", "h0", 2, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "update 198.51.100.50>10000 held; update 198.51.100.50>10001 held");
+	feed(fx, IN, req("INVITE", "h0", 3, "caller", "pbx", sdp("198.51.100.60", 30000, NULL), NULL));
+	expect(fx, "open 198.51.100.60>10000; open 198.51.100.60>10001");
+	feed(fx, OUT, resp(200, "INVITE", "h0", 3, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "close 198.51.100.50>10001 held; close 198.51.100.50>10000 held");
+}
+
+/* A refused re-INVITE drops what its offer opened; the old session stays. */
+static void test_reinvite_refused(void **state)
+{
+	struct fx *fx = *state;
+
+	establish_inbound(fx, "r488");
+	feed(fx, IN, req("INVITE", "r488", 2, "caller", "pbx",
+			 sdp("198.51.100.70", 30000, "m=video 30002 RTP/AVP 96\r\n"), NULL));
+	/* the offerer may switch address at once: its new address opens now */
+	expect(fx, "open 198.51.100.70>10000; open 198.51.100.70>10001");
+	feed(fx, OUT, resp(488, "INVITE", "r488", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.70>10001; close 198.51.100.70>10000");
+	/* now an UPDATE offer from us, answered: ports move to 10010 */
+	feed(fx, OUT, req("UPDATE", "r488", 1, "pbx", "caller", sdp(PBX, 10010, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10010; open 198.51.100.50>10011");
+	feed(fx, IN, resp(200, "UPDATE", "r488", 1, "pbx", "caller", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "close 198.51.100.50>10001; close 198.51.100.50>10000");
+}
+
+static void test_cancel(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, req("INVITE", "cx", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	feed(fx, IN, resp(180, "INVITE", "cx", 1, "pbx", "callee", NULL, NULL));
+	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	feed(fx, OUT, req("CANCEL", "cx", 1, "pbx", "", NULL, NULL));
+	expect(fx, "close 198.51.100.1>10000 prov; close 198.51.100.1>10001 prov");
+	assert_string_equal(fx->last.reason, "CANCEL");
+	feed(fx, IN, resp(200, "CANCEL", "cx", 1, "pbx", "callee", NULL, NULL));
+	feed(fx, IN, resp(487, "INVITE", "cx", 1, "pbx", "callee", NULL, NULL));
+	feed(fx, OUT, req("ACK", "cx", 1, "pbx", "callee", NULL, NULL));
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+}
+
+static void test_busy_486(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, req("INVITE", "busy", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	feed(fx, IN, resp(486, "INVITE", "busy", 1, "pbx", "callee", NULL, NULL));
+	expect(fx, "close 198.51.100.1>10000 prov; close 198.51.100.1>10001 prov");
+	assert_string_equal(fx->last.reason, "INVITE failed");
+	feed(fx, OUT, req("ACK", "busy", 1, "pbx", "callee", NULL, NULL));
+	expect(fx, "");
+
+	/* inbound INVITE we refuse: nothing was ever opened */
+	feed(fx, IN, req("INVITE", "busy2", 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+	feed(fx, OUT, resp(486, "INVITE", "busy2", 1, "caller", "pbx", NULL, NULL));
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+}
+
+static void test_invite_challenge_keeps_call(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, req("INVITE", "auth", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	feed(fx, IN, resp(407, "INVITE", "auth", 1, "pbx", "x", NULL, NULL));
+	feed(fx, OUT, req("ACK", "auth", 1, "pbx", "x", NULL, NULL));
+	feed(fx, OUT, req("INVITE", "auth", 2, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "");
+	feed(fx, IN, resp(200, "INVITE", "auth", 2, "pbx", "callee", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001; "
+		   "close 198.51.100.1>10001 prov; close 198.51.100.1>10000 prov");
+}
+
+/* Every message twice: the second copy never emits anything. */
+static void test_retransmissions(void **state)
+{
+	struct fx *fx = *state;
+	const char *sdp_in = sdp(MEDIA, 30000, NULL);
+	const char *sdp_out = sdp(PBX, 10000, NULL);
+	int i;
+
+	for (i = 0; i < 2; i++)
+		feed(fx, IN, req("INVITE", "rtx", 1, "caller", "", sdp_in, NULL));
+	expect(fx, "");
+	for (i = 0; i < 2; i++)
+		feed(fx, OUT, resp(183, "INVITE", "rtx", 1, "caller", "pbx", sdp_out, NULL));
+	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001");
+	for (i = 0; i < 3; i++) {
+		feed(fx, IN, req("INVITE", "rtx", 1, "caller", "", sdp_in, NULL));
+		feed(fx, OUT, resp(200, "INVITE", "rtx", 1, "caller", "pbx", sdp_out, NULL));
+		feed(fx, IN, req("ACK", "rtx", 1, "caller", "pbx", NULL, NULL));
+	}
+	expect(fx, "");
+	for (i = 0; i < 2; i++)
+		feed(fx, OUT, req("BYE", "rtx", 1, "pbx", "caller", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+}
+
+static void test_ipv6_call(void **state)
+{
+	struct fx *fx = *state;
+
+	strcpy(fx->peer, "2001:db8::1");
+	feed(fx, OUT, req("INVITE", "v6", 1, "pbx", "", sdp("2001:db8:f::10", 10000, NULL), NULL));
+	expect(fx, "open 2001:db8::1>10000 prov; open 2001:db8::1>10001 prov");
+	feed(fx, IN, resp(200, "INVITE", "v6", 1, "pbx", "callee",
+			  sdp("2001:db8::50", 30000, "a=rtcp:30011 IN IP6 2001:db8::51\r\n"), NULL));
+	expect(fx, "open 2001:db8::50>10000; open 2001:db8::51>10001; "
+		   "close 2001:db8::1>10001 prov; close 2001:db8::1>10000 prov");
+	feed(fx, IN, req("BYE", "v6", 9, "callee", "pbx", NULL, NULL));
+	expect(fx, "close 2001:db8::50>10000; close 2001:db8::51>10001");
+}
+
+/* Our a=rtcp port and a rejected video stream in the answer. */
+static void test_rtcp_attr_and_rejected_stream(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, IN, req("INVITE", "rej", 1, "caller", "",
+			 sdp(MEDIA, 30000, "m=video 30002 RTP/AVP 96\r\n"), NULL));
+	feed(fx, OUT, resp(200, "INVITE", "rej", 1, "caller", "pbx",
+			   sdp(PBX, 10000, "a=rtcp:10101\r\nm=video 0 RTP/AVP 96\r\n"), NULL));
+	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10101");
+}
+
+/* T.38 re-INVITE: udptl carries no RTCP. */
+static void test_t38_switch(void **state)
+{
+	struct fx *fx = *state;
+	static const char t38_in[] =
+		"v=0\r\no=- 1 2 IN IP4 " MEDIA "\r\ns=-\r\nc=IN IP4 " MEDIA "\r\nt=0 0\r\n"
+		"m=image 31000 udptl t38\r\n";
+	static const char t38_out[] =
+		"v=0\r\no=- 1 2 IN IP4 " PBX "\r\ns=-\r\nc=IN IP4 " PBX "\r\nt=0 0\r\n"
+		"m=image 11000 udptl t38\r\n";
+
+	establish_inbound(fx, "fax");
+	feed(fx, IN, req("INVITE", "fax", 2, "caller", "pbx", t38_in, NULL));
+	feed(fx, OUT, resp(200, "INVITE", "fax", 2, "caller", "pbx", t38_out, NULL));
+	expect(fx, "open 198.51.100.50>11000; close 198.51.100.50>10001; close 198.51.100.50>10000");
+}
+
+static void test_setup_timeout_and_hard_cap(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, req("INVITE", "stale", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	vfw_tracker_tick(fx->t, T0 + 299 * SEC);
+	expect(fx, "");
+	vfw_tracker_tick(fx->t, T0 + 300 * SEC);
+	expect(fx, "close 198.51.100.1>10000 prov; close 198.51.100.1>10001 prov");
+	assert_string_equal(fx->last.reason, "call setup timed out");
+
+	establish_inbound(fx, "long");
+	vfw_tracker_tick(fx->t, T0 + 3600 * SEC);
+	expect(fx, "");
+	vfw_tracker_tick(fx->t, T0 + 4 * 3600 * SEC);
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+	assert_string_equal(fx->last.reason, "call hard cap reached");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+}
+
+static void test_call_table_full(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->cfg.max_calls = 1;
+	reconfigure(fx);
+	establish_inbound(fx, "one");
+	feed(fx, IN, req("INVITE", "two", 1, "caller", "", sdp(MEDIA, 30002, NULL), NULL));
+	expect(fx, "warning(call table full)");
+	feed(fx, OUT, resp(200, "INVITE", "two", 1, "caller", "pbx", sdp(PBX, 10002, NULL), NULL));
+	expect(fx, "");
+	feed(fx, IN, req("BYE", "one", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+}
+
+static void test_provisional_off(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->cfg.provisional_pinholes = 0;
+	reconfigure(fx);
+	feed(fx, OUT, req("INVITE", "np", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "");
+	feed(fx, IN, resp(200, "INVITE", "np", 1, "pbx", "callee", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001");
+}
+
+static void test_unknown_dialog_messages_ignored(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, IN, req("BYE", "nobody", 1, "x", "y", NULL, NULL));
+	feed(fx, IN, resp(200, "INVITE", "nobody", 1, "x", "y", sdp(MEDIA, 1, NULL), NULL));
+	feed(fx, OUT, req("OPTIONS", "opt", 1, "x", "", NULL, NULL));
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+}
+
+static void test_bad_sdp_warns(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, IN, req("INVITE", "bad", 1, "caller", "", "v=0\r\nm=audio x RTP/AVP 0\r\n", NULL));
+	expect(fx, "warning(bad SDP)");
+	assert_non_null(strstr(fx->last.text, "malformed m= line"));
+}
+
+/* Export, restart (new tracker), import: the BYE still closes the pinholes. */
+static void test_export_import_then_bye(void **state)
+{
+	struct fx *fx = *state;
+	struct vfw_call_record rec, again;
+	__u64 hash = vfw_call_hash(sv_from_cstr("persist"));
+
+	establish_inbound(fx, "persist");
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &rec), 0);
+	assert_int_equal(rec.version, VFW_CALL_RECORD_VERSION);
+	assert_int_equal(rec.call_hash, hash);
+	assert_int_equal(rec.n_pinholes, 2);
+	assert_int_equal(rec.call_id_len, 7);
+	assert_memory_equal(rec.call_id, "persist", 7);
+	assert_true(rec.flags & VFW_CALL_F_CONFIRMED);
+	assert_false(rec.flags & VFW_CALL_F_LOCAL_CALLER);
+	assert_int_equal(rec.expires_ns, T0 + 4 * 3600 * SEC);
+	assert_int_equal(vfw_tracker_export_call(fx->t, 12345, &again), -ENOENT);
+
+	reconfigure(fx);	/* the daemon restarts */
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), 0);
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), -EEXIST);
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &again), 0);
+	assert_memory_equal(&rec, &again, sizeof(rec));
+
+	/* in-dialog chatter without SDP changes nothing */
+	feed(fx, IN, req("INFO", "persist", 3, "caller", "pbx", NULL, NULL));
+	feed(fx, OUT, req("BYE", "persist", 1, "pbx", "caller", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &again), -ENOENT);
+}
+
+/* After an import, a completed re-INVITE replaces the restored pinholes. */
+static void test_import_then_reinvite(void **state)
+{
+	struct fx *fx = *state;
+	struct vfw_call_record rec;
+
+	establish_inbound(fx, "persist2");
+	assert_int_equal(vfw_tracker_export_call(fx->t, vfw_call_hash(sv_from_cstr("persist2")),
+						 &rec), 0);
+	reconfigure(fx);
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), 0);
+	feed(fx, IN, req("INVITE", "persist2", 2, "caller", "pbx", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "");
+	feed(fx, OUT, resp(200, "INVITE", "persist2", 2, "caller", "pbx", sdp(PBX, 10004, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10004; open 198.51.100.50>10005; "
+		   "close 198.51.100.50>10001; close 198.51.100.50>10000");
+}
+
+static void test_import_rejects_bad_records(void **state)
+{
+	struct fx *fx = *state;
+	struct vfw_call_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.version = VFW_CALL_RECORD_VERSION;
+	memcpy(rec.call_id, "x", 1);
+	rec.call_id_len = 1;
+	rec.call_hash = vfw_call_hash(sv_from_cstr("x"));
+	rec.expires_ns = T0 + SEC;
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), 0);
+	rec.call_hash++;
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), -EINVAL);
+	rec.call_hash--;
+	rec.n_pinholes = VFW_CALL_MAX_PINHOLES + 1;
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), -EINVAL);
+	rec.n_pinholes = 0;
+	rec.version = 99;
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), -EINVAL);
+	rec.version = VFW_CALL_RECORD_VERSION;
+	rec.call_id_len = VFW_CALL_ID_MAX + 1;
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), -EINVAL);
+}
+
+static void test_call_hash_and_json(void **state)
+{
+	struct fx *fx = *state;
+	char json[1024];
+	int n;
+
+	assert_true(vfw_call_hash(sv_from_cstr("")) != 0);
+	assert_true(vfw_call_hash(sv_from_cstr("a")) != vfw_call_hash(sv_from_cstr("b")));
+	/* FNV-1a 64 of "a" */
+	assert_int_equal(vfw_call_hash(sv_from_cstr("a")), 0xaf63dc4c8601ec8cULL);
+
+	establish_inbound(fx, "j\"s");
+	n = vfw_event_to_json(&fx->last, json, sizeof(json));
+	assert_true(n > 0 && (size_t)n < sizeof(json));
+	assert_non_null(strstr(json, "\"event\":\"pinhole_open\""));
+	assert_non_null(strstr(json, "\"addr\":\"198.51.100.50\""));
+	assert_non_null(strstr(json, "\"local_port\":10001"));
+	assert_non_null(strstr(json, "\"call_id\":\"j\\\"s\""));
+	assert_non_null(strstr(json, "\"provisional\":false"));
+
+	fx->last.type = VFW_EV_WARNING;
+	strcpy(fx->last.text, "line\nbreak");
+	vfw_event_to_json(&fx->last, json, sizeof(json));
+	assert_non_null(strstr(json, "\"event\":\"warning\",\"text\":\"line\\u000abreak\""));
+
+	fx->last.type = VFW_EV_TRUNK_LEARN;
+	vfw_event_to_json(&fx->last, json, sizeof(json));
+	assert_non_null(strstr(json, "\"event\":\"trunk_learn\""));
+	assert_string_equal(vfw_event_type_name(VFW_EV_PINHOLE_UPDATE), "pinhole_update");
+	assert_string_equal(vfw_event_type_name(VFW_EV_TRUNK_EXPIRE), "trunk_expire");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_register_learn_refresh_unregister),
+		T(test_register_challenge_then_ok),
+		T(test_register_default_expiry_and_contact_star),
+		T(test_register_failure),
+		T(test_register_expires_in_tick),
+		T(test_register_unanswered_is_forgotten),
+		T(test_register_two_accounts_one_registrar),
+		T(test_register_nat_warnings),
+		T(test_inbound_call),
+		T(test_outbound_call_answer_from_peer),
+		T(test_outbound_call_early_media_elsewhere),
+		T(test_forked_early_media_and_2xx),
+		T(test_late_offer),
+		T(test_hold_and_resume_with_new_port),
+		T(test_remote_hold_null_address),
+		T(test_reinvite_refused),
+		T(test_cancel),
+		T(test_busy_486),
+		T(test_invite_challenge_keeps_call),
+		T(test_retransmissions),
+		T(test_ipv6_call),
+		T(test_rtcp_attr_and_rejected_stream),
+		T(test_t38_switch),
+		T(test_setup_timeout_and_hard_cap),
+		T(test_call_table_full),
+		T(test_provisional_off),
+		T(test_unknown_dialog_messages_ignored),
+		T(test_bad_sdp_warns),
+		T(test_export_import_then_bye),
+		T(test_import_then_reinvite),
+		T(test_import_rejects_bad_records),
+		T(test_call_hash_and_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

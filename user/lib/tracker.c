@@ -1,0 +1,1500 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Registration and dialog trackers. The design (what opens when, and why)
+ * is documented in tracker.h; this file follows it section by section.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sdp.h"
+#include "tracker.h"
+
+#define MAX_FORKS     4   /* dialogs per Call-ID (forked early media / 2xx) */
+#define TAG_MAX       64  /* longer tags are compared by their first 64 bytes */
+#define HOST_MAX      64
+#define DEFAULT_REG_EXPIRES 3600U
+
+enum side { SIDE_NONE = -1, SIDE_LOCAL = 0, SIDE_REMOTE = 1 };
+
+static enum side opposite(enum side s)
+{
+	return s == SIDE_LOCAL ? SIDE_REMOTE : SIDE_LOCAL;
+}
+
+/* ---- data ----------------------------------------------------------- */
+
+/* One m-line, reduced to what pinholes need. */
+struct stream {
+	__u8 addr[16];
+	__u8 rtcp_addr[16];
+	__u16 rtp_port;
+	__u16 rtcp_port;    /* 0 = no separate RTCP port */
+	__u8 proto;
+	__u8 active;        /* port != 0 */
+	__u8 has_addr;
+	__u8 sends;         /* the side that wrote this SDP sends RTP */
+	__u8 receives;      /* ... and wants to receive it */
+};
+
+struct desc {
+	__u8 present;
+	__u8 n;
+	struct stream s[SDP_MAX_MEDIA];
+};
+
+struct dialog {
+	__u8 used;
+	__u8 confirmed;
+	__u8 tag_len;
+	char tag[TAG_MAX];   /* the callee's tag: what tells forks apart */
+	struct desc cur[2];  /* committed, by side */
+	struct desc pend[2]; /* offer in flight, by side */
+	__s8 pend_side;      /* enum side of the offerer, SIDE_NONE when idle */
+	__s8 txn_offer_side; /* who offered in the current INVITE transaction */
+	__u32 txn_cseq;      /* CSeq of that INVITE transaction */
+};
+
+struct pinhole {
+	__u8 addr[16];
+	__u16 port;
+	__u8 proto;
+	__u8 provisional;
+	__u8 held;
+	__u64 idle_ns;
+};
+
+struct call {
+	__u8 used;
+	__u8 confirmed;
+	__u8 local_caller;
+	__u8 imported;       /* restored from a record, SDP state unknown */
+	__u8 proto;
+	__u8 warned_public;
+	__u8 warned_full;
+	__u64 hash;
+	__u16 id_len;
+	char id[VFW_CALL_ID_MAX];
+	__u8 peer_addr[16];
+	__u64 created_ns;
+	__u64 expires_ns;
+	__u32 invite_cseq;
+	__s8 offer_side;     /* who offered in the initial INVITE */
+	struct desc offer;
+	struct dialog forks[MAX_FORKS];
+	unsigned n_open;
+	struct pinhole open[VFW_CALL_MAX_PINHOLES];
+};
+
+struct reg_txn {
+	__u8 used;
+	__u8 unregister;
+	__u8 has_requested;
+	__u8 proto;
+	__u64 hash;
+	__u32 cseq;
+	__u32 requested;
+	__u8 registrar[16];
+	__u8 contact_host_len;
+	char contact_host[HOST_MAX];
+	__u16 contact_port;  /* 0 = not given */
+	__u64 sent_ns;
+};
+
+struct registration {
+	__u8 used;
+	__u8 proto;
+	__u8 warned;
+	__u64 hash;
+	__u8 registrar[16];
+	__u64 expires_ns;
+};
+
+struct vfw_tracker {
+	struct vfw_tracker_config cfg;
+	struct vfw_sink sink;
+	struct call *calls;
+	unsigned n_txns;
+	struct reg_txn *txns;
+	struct registration *regs;
+	__u8 has_public;
+	__u8 public_addr[16];
+};
+
+/* ---- small helpers -------------------------------------------------- */
+
+void vfw_tracker_config_defaults(struct vfw_tracker_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->reg_grace_ns = 60 * VFW_NS_PER_SEC;
+	cfg->reg_txn_timeout_ns = 32 * VFW_NS_PER_SEC;	/* RFC 3261 Timer F */
+	cfg->pinhole_idle_ns = 60 * VFW_NS_PER_SEC;
+	cfg->call_max_ns = 4 * 3600 * VFW_NS_PER_SEC;
+	cfg->setup_timeout_ns = 300 * VFW_NS_PER_SEC;
+	cfg->max_calls = 1024;
+	cfg->max_registrations = 64;
+	cfg->provisional_pinholes = 1;
+}
+
+__u64 vfw_call_hash(struct sv call_id)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < call_id.len; i++) {
+		h ^= (unsigned char)call_id.p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h ? h : 1;
+}
+
+static const char *const event_names[VFW_EV_COUNT] = {
+	[VFW_EV_TRUNK_LEARN] = "trunk_learn",
+	[VFW_EV_TRUNK_REFRESH] = "trunk_refresh",
+	[VFW_EV_TRUNK_EXPIRE] = "trunk_expire",
+	[VFW_EV_PINHOLE_OPEN] = "pinhole_open",
+	[VFW_EV_PINHOLE_UPDATE] = "pinhole_update",
+	[VFW_EV_PINHOLE_CLOSE] = "pinhole_close",
+	[VFW_EV_WARNING] = "warning",
+};
+
+const char *vfw_event_type_name(enum vfw_event_type type)
+{
+	if ((unsigned)type >= VFW_EV_COUNT)
+		return "unknown";
+	return event_names[type];
+}
+
+static void copy_call_id(const struct call *c, struct vfw_event *ev)
+{
+	memcpy(ev->call_id, c->id, c->id_len);
+	ev->call_id[c->id_len] = '\0';
+	ev->call_hash = c->hash;
+}
+
+static void emit(struct vfw_tracker *t, const struct vfw_event *ev)
+{
+	if (t->sink.event)
+		t->sink.event(t->sink.ctx, ev);
+}
+
+static void warn(struct vfw_tracker *t, const struct call *c,
+		 const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void warn(struct vfw_tracker *t, const struct call *c,
+		 const char *reason, const char *fmt, ...)
+{
+	struct vfw_event ev;
+	va_list ap;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = VFW_EV_WARNING;
+	ev.reason = reason;
+	if (c)
+		copy_call_id(c, &ev);
+	va_start(ap, fmt);
+	vsnprintf(ev.text, sizeof(ev.text), fmt, ap);
+	va_end(ap);
+	emit(t, &ev);
+}
+
+static void emit_trunk(struct vfw_tracker *t, enum vfw_event_type type,
+		       const __u8 addr[16], __u8 proto, __u64 expires_ns,
+		       const char *reason)
+{
+	struct vfw_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	memcpy(ev.addr, addr, 16);
+	ev.proto = proto;
+	ev.expires_ns = expires_ns;
+	ev.reason = reason;
+	emit(t, &ev);
+}
+
+static void emit_pinhole(struct vfw_tracker *t, const struct call *c,
+			 enum vfw_event_type type, const struct pinhole *p,
+			 const char *reason)
+{
+	struct vfw_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	memcpy(ev.addr, p->addr, 16);
+	ev.local_port = p->port;
+	ev.proto = p->proto;
+	ev.provisional = p->provisional;
+	ev.expires_ns = c->expires_ns;
+	ev.idle_ns = p->idle_ns;
+	ev.reason = reason;
+	copy_call_id(c, &ev);
+	emit(t, &ev);
+}
+
+static char *fmt_addr(const __u8 addr[16], char *buf)
+{
+	return sip_addr_format(addr, buf, SIP_ADDR_STRLEN);
+}
+
+/* ---- JSON ----------------------------------------------------------- */
+
+/* Appends s to buf as a JSON string body (no quotes). */
+static void json_escape(const char *s, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (; *s && o + 7 < outlen; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			o += (size_t)snprintf(out + o, outlen - o, "\\u%04x", ch);
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	out[o] = '\0';
+}
+
+int vfw_event_to_json(const struct vfw_event *ev, char *buf, size_t len)
+{
+	char addr[SIP_ADDR_STRLEN], id[6 * sizeof(ev->call_id)];
+	char text[6 * sizeof(ev->text)], reason[256];
+	const char *proto = ev->proto == IPPROTO_TCP ? "tcp" : "udp";
+
+	fmt_addr(ev->addr, addr);
+	json_escape(ev->call_id, id, sizeof(id));
+	json_escape(ev->text, text, sizeof(text));
+	json_escape(ev->reason ? ev->reason : "", reason, sizeof(reason));
+
+	switch (ev->type) {
+	case VFW_EV_TRUNK_LEARN:
+	case VFW_EV_TRUNK_REFRESH:
+	case VFW_EV_TRUNK_EXPIRE:
+		return snprintf(buf, len,
+				"{\"event\":\"%s\",\"addr\":\"%s\",\"proto\":\"%s\","
+				"\"expires_ns\":%llu,\"reason\":\"%s\"}",
+				vfw_event_type_name(ev->type), addr, proto,
+				(unsigned long long)ev->expires_ns, reason);
+	case VFW_EV_PINHOLE_OPEN:
+	case VFW_EV_PINHOLE_UPDATE:
+	case VFW_EV_PINHOLE_CLOSE:
+		return snprintf(buf, len,
+				"{\"event\":\"%s\",\"proto\":\"%s\",\"addr\":\"%s\","
+				"\"local_port\":%u,\"expires_ns\":%llu,\"idle_ns\":%llu,"
+				"\"provisional\":%s,\"call_hash\":\"0x%016llx\","
+				"\"call_id\":\"%s\",\"reason\":\"%s\"}",
+				vfw_event_type_name(ev->type), proto, addr,
+				ev->local_port, (unsigned long long)ev->expires_ns,
+				(unsigned long long)ev->idle_ns,
+				ev->provisional ? "true" : "false",
+				(unsigned long long)ev->call_hash, id, reason);
+	default:
+		return snprintf(buf, len,
+				"{\"event\":\"%s\",\"text\":\"%s\",\"call_hash\":\"0x%016llx\","
+				"\"call_id\":\"%s\",\"reason\":\"%s\"}",
+				vfw_event_type_name(ev->type), text,
+				(unsigned long long)ev->call_hash, id, reason);
+	}
+}
+
+/* ---- lifecycle ------------------------------------------------------ */
+
+struct vfw_tracker *vfw_tracker_new(const struct vfw_tracker_config *cfg,
+				    struct vfw_sink sink)
+{
+	struct vfw_tracker *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->cfg = *cfg;
+	if (t->cfg.max_calls == 0)
+		t->cfg.max_calls = 1;
+	if (t->cfg.max_registrations == 0)
+		t->cfg.max_registrations = 1;
+	t->sink = sink;
+	t->n_txns = 2 * t->cfg.max_registrations;
+	t->calls = calloc(t->cfg.max_calls, sizeof(*t->calls));
+	t->regs = calloc(t->cfg.max_registrations, sizeof(*t->regs));
+	t->txns = calloc(t->n_txns, sizeof(*t->txns));
+	if (!t->calls || !t->regs || !t->txns) {
+		vfw_tracker_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void vfw_tracker_free(struct vfw_tracker *t)
+{
+	if (!t)
+		return;
+	free(t->calls);
+	free(t->regs);
+	free(t->txns);
+	free(t);
+}
+
+unsigned vfw_tracker_n_calls(const struct vfw_tracker *t)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < t->cfg.max_calls; i++)
+		n += t->calls[i].used;
+	return n;
+}
+
+unsigned vfw_tracker_n_registrations(const struct vfw_tracker *t)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < t->cfg.max_registrations; i++)
+		n += t->regs[i].used;
+	return n;
+}
+
+/* ================= registrations ===================================== */
+
+static int reg_addr_live(const struct vfw_tracker *t, const __u8 addr[16],
+			 __u64 *max_expires)
+{
+	unsigned i;
+	int live = 0;
+
+	*max_expires = 0;
+	for (i = 0; i < t->cfg.max_registrations; i++) {
+		const struct registration *r = &t->regs[i];
+
+		if (!r->used || memcmp(r->registrar, addr, 16) != 0)
+			continue;
+		live = 1;
+		if (r->expires_ns > *max_expires)
+			*max_expires = r->expires_ns;
+	}
+	return live;
+}
+
+/*
+ * Trunk events are per address: compares liveness before and after a
+ * change to any registration with that registrar address.
+ */
+static void trunk_changed(struct vfw_tracker *t, const __u8 addr[16],
+			  __u8 proto, int was_live, const char *reason)
+{
+	__u64 expires;
+	int live = reg_addr_live(t, addr, &expires);
+
+	if (!was_live && live)
+		emit_trunk(t, VFW_EV_TRUNK_LEARN, addr, proto, expires, reason);
+	else if (was_live && live)
+		emit_trunk(t, VFW_EV_TRUNK_REFRESH, addr, proto, expires, reason);
+	else if (was_live && !live)
+		emit_trunk(t, VFW_EV_TRUNK_EXPIRE, addr, proto, 0, reason);
+}
+
+static struct registration *reg_find(struct vfw_tracker *t, __u64 hash,
+				     const __u8 registrar[16])
+{
+	unsigned i;
+
+	for (i = 0; i < t->cfg.max_registrations; i++) {
+		struct registration *r = &t->regs[i];
+
+		if (r->used && r->hash == hash &&
+		    memcmp(r->registrar, registrar, 16) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static void reg_remove(struct vfw_tracker *t, struct registration *r,
+		       const char *reason)
+{
+	__u8 addr[16];
+	__u8 proto = r->proto;
+	__u64 unused;
+	int was = reg_addr_live(t, r->registrar, &unused);
+
+	memcpy(addr, r->registrar, 16);
+	memset(r, 0, sizeof(*r));
+	trunk_changed(t, addr, proto, was, reason);
+}
+
+static struct reg_txn *txn_slot(struct vfw_tracker *t, __u64 hash, __u32 cseq)
+{
+	struct reg_txn *free_slot = NULL, *oldest = NULL;
+	unsigned i;
+
+	for (i = 0; i < t->n_txns; i++) {
+		struct reg_txn *x = &t->txns[i];
+
+		if (x->used && x->hash == hash && x->cseq == cseq)
+			return x;
+		if (!x->used && !free_slot)
+			free_slot = x;
+		if (x->used && (!oldest || x->sent_ns < oldest->sent_ns))
+			oldest = x;
+	}
+	/* Full: the oldest transaction is the least likely to be answered. */
+	return free_slot ? free_slot : oldest;
+}
+
+static struct reg_txn *txn_find(struct vfw_tracker *t, __u64 hash, __u32 cseq)
+{
+	unsigned i;
+
+	for (i = 0; i < t->n_txns; i++)
+		if (t->txns[i].used && t->txns[i].hash == hash &&
+		    t->txns[i].cseq == cseq)
+			return &t->txns[i];
+	return NULL;
+}
+
+/* What the REGISTER asked for: first Contact's expires param, else Expires. */
+static void register_requested(const struct sip_msg *m, struct reg_txn *x)
+{
+	if (m->n_contacts && m->contacts[0].has_expires) {
+		x->has_requested = 1;
+		x->requested = m->contacts[0].expires;
+	} else if (m->has_expires) {
+		x->has_requested = 1;
+		x->requested = m->expires;
+	}
+	x->unregister = m->contact_star || (x->has_requested && x->requested == 0);
+}
+
+static void on_register_request(struct vfw_tracker *t,
+				const struct vfw_sip_obs *obs)
+{
+	const struct sip_msg *m = obs->msg;
+	__u64 hash = vfw_call_hash(m->call_id);
+	struct reg_txn *x = txn_slot(t, hash, m->cseq);
+
+	if (!x)
+		return;
+	memset(x, 0, sizeof(*x));
+	x->used = 1;
+	x->hash = hash;
+	x->cseq = m->cseq;
+	x->proto = obs->proto;
+	x->sent_ns = obs->now_ns;
+	memcpy(x->registrar, obs->remote_addr, 16);
+	register_requested(m, x);
+	if (m->n_contacts && m->contacts[0].uri.host.len <= HOST_MAX) {
+		x->contact_host_len = (__u8)m->contacts[0].uri.host.len;
+		memcpy(x->contact_host, m->contacts[0].uri.host.p, x->contact_host_len);
+		x->contact_port = m->contacts[0].uri.port;
+	}
+}
+
+static int contact_is_ours(const struct reg_txn *x, const struct sip_addr *c)
+{
+	return x->contact_host_len &&
+	       sv_casecmp_eq(c->uri.host, sv_make(x->contact_host, x->contact_host_len)) &&
+	       c->uri.port == x->contact_port;
+}
+
+/* The expiry the registrar granted (RFC 3261 10.2.4), in seconds. */
+static __u32 granted_expires(const struct sip_msg *m, const struct reg_txn *x)
+{
+	unsigned i, with_expires = 0;
+	const struct sip_addr *only = NULL;
+
+	for (i = 0; i < m->n_contacts; i++) {
+		if (!m->contacts[i].has_expires)
+			continue;
+		if (contact_is_ours(x, &m->contacts[i]))
+			return m->contacts[i].expires;
+		with_expires++;
+		only = &m->contacts[i];
+	}
+	/* A registrar that rewrote our Contact (NAT fixing) still lists one binding. */
+	if (with_expires == 1)
+		return only->expires;
+	if (m->has_expires)
+		return m->expires;
+	if (x->has_requested)
+		return x->requested;
+	return DEFAULT_REG_EXPIRES;
+}
+
+/*
+ * The top Via of a response to our REGISTER is the one our system added;
+ * received= / rport= say where the registrar saw it come from, i.e. our
+ * public address. Warns when the Contact we advertised differs.
+ */
+static void check_public_address(struct vfw_tracker *t, const struct sip_msg *m,
+				 const struct reg_txn *x, struct registration *r)
+{
+	const struct sip_via *via;
+	__u8 pub[16], contact[16];
+	__u16 pub_port, contact_port;
+	char a[SIP_ADDR_STRLEN], b[SIP_ADDR_STRLEN];
+
+	if (m->n_vias == 0)
+		return;
+	via = &m->vias[0];
+	if (sip_host_to_addr(via->received.len ? via->received : via->host, pub) != 0)
+		return;
+	memcpy(t->public_addr, pub, 16);
+	t->has_public = 1;
+
+	if (r->warned || sip_host_to_addr(sv_make(x->contact_host, x->contact_host_len),
+					  contact) != 0)
+		return;
+	pub_port = via->rport ? via->rport : (via->port ? via->port : 5060);
+	contact_port = x->contact_port ? x->contact_port : 5060;
+	if (memcmp(pub, contact, 16) == 0 && pub_port == contact_port)
+		return;
+	r->warned = 1;
+	warn(t, NULL, "contact differs from public address",
+	     "registrar %s sees us as %s:%u but our Contact advertises %.*s:%u "
+	     "(NAT not rewritten: expect one-way or no audio)",
+	     fmt_addr(r->registrar, a), fmt_addr(pub, b), pub_port,
+	     (int)x->contact_host_len, x->contact_host, contact_port);
+}
+
+static struct registration *reg_create(struct vfw_tracker *t, __u64 hash,
+				       const struct reg_txn *x)
+{
+	unsigned i;
+
+	for (i = 0; i < t->cfg.max_registrations; i++) {
+		struct registration *r = &t->regs[i];
+
+		if (r->used)
+			continue;
+		memset(r, 0, sizeof(*r));
+		r->used = 1;
+		r->hash = hash;
+		r->proto = x->proto;
+		memcpy(r->registrar, x->registrar, 16);
+		return r;
+	}
+	return NULL;
+}
+
+static void on_register_2xx(struct vfw_tracker *t, const struct vfw_sip_obs *obs,
+			    const struct reg_txn *x)
+{
+	const struct sip_msg *m = obs->msg;
+	struct registration *r = reg_find(t, x->hash, x->registrar);
+	__u32 granted = granted_expires(m, x);
+	__u64 unused;
+	int was;
+
+	if (x->unregister || granted == 0) {
+		if (r)
+			reg_remove(t, r, x->unregister ? "unregistered" :
+				   "registrar granted 0 s");
+		return;
+	}
+	was = reg_addr_live(t, x->registrar, &unused);
+	if (!r) {
+		r = reg_create(t, x->hash, x);
+		if (!r) {
+			char a[SIP_ADDR_STRLEN];
+
+			warn(t, NULL, "registration table full",
+			     "registration with %s not tracked: %u registrations already",
+			     fmt_addr(x->registrar, a), t->cfg.max_registrations);
+			return;
+		}
+	}
+	r->expires_ns = obs->now_ns + (__u64)granted * VFW_NS_PER_SEC +
+			t->cfg.reg_grace_ns;
+	trunk_changed(t, x->registrar, x->proto, was, "registered");
+	check_public_address(t, m, x, r);
+}
+
+static void on_register_response(struct vfw_tracker *t,
+				 const struct vfw_sip_obs *obs)
+{
+	const struct sip_msg *m = obs->msg;
+	__u64 hash = vfw_call_hash(m->call_id);
+	struct reg_txn *x = txn_find(t, hash, m->cseq);
+	struct reg_txn copy;
+	struct registration *r;
+	char a[SIP_ADDR_STRLEN];
+
+	if (!x || m->status < 200)
+		return;
+	copy = *x;
+	memset(x, 0, sizeof(*x));	/* final response: the transaction is over */
+
+	if (m->status < 300) {
+		on_register_2xx(t, obs, &copy);
+		return;
+	}
+	if (m->status == 401 || m->status == 407)
+		return;	/* challenge: the UA retries with credentials */
+	r = reg_find(t, copy.hash, copy.registrar);
+	if (r) {
+		reg_remove(t, r, "registration rejected");
+		return;
+	}
+	warn(t, NULL, "registration rejected", "registration with %s failed: %u %.*s",
+	     fmt_addr(copy.registrar, a), m->status, (int)(m->reason.len > 64 ? 64 : m->reason.len),
+	     m->reason.p ? m->reason.p : "");
+}
+
+static void handle_register(struct vfw_tracker *t, const struct vfw_sip_obs *obs)
+{
+	/* Only our system registering with the internet matters. */
+	if (obs->msg->is_request && obs->outbound)
+		on_register_request(t, obs);
+	else if (!obs->msg->is_request && !obs->outbound)
+		on_register_response(t, obs);
+}
+
+/* ================= calls ============================================= */
+
+static struct call *call_find(struct vfw_tracker *t, struct sv call_id)
+{
+	__u64 hash = vfw_call_hash(call_id);
+	size_t n = call_id.len < VFW_CALL_ID_MAX ? call_id.len : VFW_CALL_ID_MAX;
+	unsigned i;
+
+	for (i = 0; i < t->cfg.max_calls; i++) {
+		struct call *c = &t->calls[i];
+
+		if (c->used && c->hash == hash && c->id_len == n &&
+		    memcmp(c->id, call_id.p, n) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static struct call *call_find_hash(const struct vfw_tracker *t, __u64 hash)
+{
+	unsigned i;
+
+	for (i = 0; i < t->cfg.max_calls; i++)
+		if (t->calls[i].used && t->calls[i].hash == hash)
+			return &t->calls[i];
+	return NULL;
+}
+
+static struct call *call_alloc(struct vfw_tracker *t)
+{
+	unsigned i;
+
+	for (i = 0; i < t->cfg.max_calls; i++) {
+		if (!t->calls[i].used) {
+			memset(&t->calls[i], 0, sizeof(t->calls[i]));
+			t->calls[i].used = 1;
+			t->calls[i].offer_side = SIDE_NONE;
+			return &t->calls[i];
+		}
+	}
+	return NULL;
+}
+
+static struct call *call_create(struct vfw_tracker *t, const struct vfw_sip_obs *obs)
+{
+	const struct sip_msg *m = obs->msg;
+	struct call *c = call_alloc(t);
+
+	if (!c) {
+		warn(t, NULL, "call table full",
+		     "call %.*s not tracked: %u calls already, no pinholes will open",
+		     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p,
+		     t->cfg.max_calls);
+		return NULL;
+	}
+	c->hash = vfw_call_hash(m->call_id);
+	c->id_len = (__u16)(m->call_id.len < VFW_CALL_ID_MAX ? m->call_id.len :
+			    VFW_CALL_ID_MAX);
+	memcpy(c->id, m->call_id.p, c->id_len);
+	c->local_caller = obs->outbound ? 1 : 0;
+	c->proto = obs->proto;
+	memcpy(c->peer_addr, obs->remote_addr, 16);
+	c->created_ns = obs->now_ns;
+	c->expires_ns = obs->now_ns + t->cfg.call_max_ns;
+	c->invite_cseq = m->cseq;
+	return c;
+}
+
+/* ---- SDP -> desc ---------------------------------------------------- */
+
+static void stream_from_media(const struct sdp_media *m, struct stream *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->active = !m->rejected;
+	s->rtp_port = m->rtp_port;
+	s->rtcp_port = m->rtcp_port;
+	s->proto = sv_case_starts(m->proto, "TCP") ? IPPROTO_TCP : IPPROTO_UDP;
+	s->has_addr = m->has_addr;
+	if (m->has_addr) {
+		memcpy(s->addr, m->addr, 16);
+		memcpy(s->rtcp_addr, m->addr, 16);
+	}
+	if (m->rtcp_conn.present && m->rtcp_conn.resolved && !m->rtcp_conn.is_null)
+		memcpy(s->rtcp_addr, m->rtcp_conn.addr, 16);
+	s->sends = (__u8)sdp_direction_sends(m->direction);
+	s->receives = (__u8)sdp_direction_receives(m->direction);
+	/* RFC 2543 hold: c=0.0.0.0 means "don't send to me". */
+	if (m->conn.present && m->conn.is_null)
+		s->receives = 0;
+}
+
+/* Returns 0 and fills d, or -1 (with a WARNING) when the SDP is unusable. */
+static int desc_from_msg(struct vfw_tracker *t, const struct call *c,
+			 const struct sip_msg *m, struct desc *d)
+{
+	struct sdp_session s;
+	enum sdp_error err = sdp_parse(m->sdp.p, m->sdp.len, &s);
+	unsigned i;
+
+	memset(d, 0, sizeof(*d));
+	if (err != SDP_OK) {
+		warn(t, c, "bad SDP", "ignoring SDP in %s: %s",
+		     m->is_request ? sip_method_name(m->method) : "response",
+		     sdp_strerror(err));
+		return -1;
+	}
+	d->present = 1;
+	d->n = (__u8)s.n_media;
+	for (i = 0; i < s.n_media; i++)
+		stream_from_media(&s.media[i], &d->s[i]);
+	return 0;
+}
+
+/*
+ * A remote re-offer with c=0.0.0.0 (old-style hold) names no address; the
+ * stream keeps the address it had so its pinholes survive the hold.
+ */
+static void inherit_hold_addresses(struct desc *d, const struct desc *old)
+{
+	unsigned i;
+
+	if (!old->present)
+		return;
+	for (i = 0; i < d->n && i < old->n; i++) {
+		struct stream *s = &d->s[i];
+
+		if (!s->active || s->has_addr || !old->s[i].has_addr)
+			continue;
+		memcpy(s->addr, old->s[i].addr, 16);
+		memcpy(s->rtcp_addr, old->s[i].rtcp_addr, 16);
+		s->has_addr = 1;
+		s->sends = 0;
+	}
+}
+
+/* Our SDP advertising another address than the registrar sees is a NAT problem. */
+static void check_local_sdp(struct vfw_tracker *t, struct call *c,
+			    const struct desc *d)
+{
+	char a[SIP_ADDR_STRLEN], b[SIP_ADDR_STRLEN];
+	unsigned i;
+
+	if (!t->has_public || c->warned_public)
+		return;
+	for (i = 0; i < d->n; i++) {
+		if (!d->s[i].active || !d->s[i].has_addr ||
+		    memcmp(d->s[i].addr, t->public_addr, 16) == 0)
+			continue;
+		c->warned_public = 1;
+		warn(t, c, "SDP address differs from public address",
+		     "our SDP advertises %s but the registrar sees us as %s "
+		     "(expect one-way or no audio)",
+		     fmt_addr(d->s[i].addr, a), fmt_addr(t->public_addr, b));
+		return;
+	}
+}
+
+/* ---- offer/answer inside a dialog ----------------------------------- */
+
+enum sdp_role { ROLE_OFFER, ROLE_ANSWER, ROLE_EITHER };
+
+static void apply_sdp(struct dialog *d, enum side sender, const struct desc *sdp,
+		      enum sdp_role role)
+{
+	struct desc copy = *sdp;
+
+	if (sender == SIDE_REMOTE)
+		inherit_hold_addresses(&copy, &d->cur[SIDE_REMOTE]);
+	if (role == ROLE_EITHER)
+		role = d->pend_side == opposite(sender) ? ROLE_ANSWER : ROLE_OFFER;
+
+	if (role == ROLE_OFFER) {
+		d->pend[sender] = copy;
+		memset(&d->pend[opposite(sender)], 0, sizeof(struct desc));
+		d->pend_side = (__s8)sender;
+		return;
+	}
+	if (d->pend_side == opposite(sender)) {
+		d->cur[opposite(sender)] = d->pend[opposite(sender)];
+		memset(&d->pend, 0, sizeof(d->pend));
+		d->pend_side = SIDE_NONE;
+	}
+	/* an answer, or a repeated/updated answer (18x then 2xx) */
+	d->cur[sender] = copy;
+}
+
+static struct dialog *dialog_find(struct call *c, struct sv tag)
+{
+	size_t n = tag.len < TAG_MAX ? tag.len : TAG_MAX;
+	unsigned i;
+
+	if (tag.len == 0)
+		return NULL;
+	for (i = 0; i < MAX_FORKS; i++) {
+		struct dialog *d = &c->forks[i];
+
+		if (d->used && d->tag_len == n && memcmp(d->tag, tag.p, n) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+/* A new dialog inherits the initial INVITE's offer as its offer in flight. */
+static struct dialog *dialog_get(struct vfw_tracker *t, struct call *c,
+				 struct sv tag)
+{
+	struct dialog *d = dialog_find(c, tag);
+	unsigned i;
+
+	if (d || tag.len == 0)
+		return d;
+	for (i = 0; i < MAX_FORKS; i++) {
+		d = &c->forks[i];
+		if (d->used)
+			continue;
+		memset(d, 0, sizeof(*d));
+		d->used = 1;
+		d->tag_len = (__u8)(tag.len < TAG_MAX ? tag.len : TAG_MAX);
+		memcpy(d->tag, tag.p, d->tag_len);
+		d->pend_side = SIDE_NONE;
+		d->txn_cseq = c->invite_cseq;
+		d->txn_offer_side = c->offer_side;
+		if (c->offer_side != SIDE_NONE) {
+			d->pend[c->offer_side] = c->offer;
+			d->pend_side = c->offer_side;
+		}
+		return d;
+	}
+	warn(t, c, "too many forks", "more than %d dialogs for one call; ignoring fork %.*s",
+	     MAX_FORKS, (int)(tag.len > 64 ? 64 : tag.len), tag.p);
+	return NULL;
+}
+
+static unsigned dialogs_confirmed(const struct call *c)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < MAX_FORKS; i++)
+		n += c->forks[i].used && c->forks[i].confirmed;
+	return n;
+}
+
+static unsigned dialogs_used(const struct call *c)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < MAX_FORKS; i++)
+		n += c->forks[i].used;
+	return n;
+}
+
+/* ---- desired pinholes and reconciliation ------------------------------ */
+
+struct pinhole_set {
+	unsigned n;
+	int overflow;
+	struct pinhole p[VFW_CALL_MAX_PINHOLES];
+};
+
+static int pinhole_same_key(const struct pinhole *a, const struct pinhole *b)
+{
+	return a->port == b->port && a->proto == b->proto &&
+	       memcmp(a->addr, b->addr, 16) == 0;
+}
+
+static void set_add(struct pinhole_set *set, const struct pinhole *p)
+{
+	unsigned i;
+
+	for (i = 0; i < set->n; i++) {
+		struct pinhole *q = &set->p[i];
+
+		if (!pinhole_same_key(q, p))
+			continue;
+		/* needed for real by anyone -> not provisional; held only if all agree */
+		q->provisional = q->provisional && p->provisional;
+		if (q->held && !p->held) {
+			q->held = 0;
+			q->idle_ns = p->idle_ns;
+		}
+		return;
+	}
+	if (set->n == VFW_CALL_MAX_PINHOLES) {
+		set->overflow = 1;
+		return;
+	}
+	set->p[set->n++] = *p;
+}
+
+static void add_pinhole(const struct vfw_tracker *t, struct pinhole_set *set,
+			const __u8 addr[16], __u16 port, __u8 proto,
+			int provisional, int held)
+{
+	struct pinhole p;
+
+	memset(&p, 0, sizeof(p));
+	memcpy(p.addr, addr, 16);
+	p.port = port;
+	p.proto = proto;
+	p.provisional = (__u8)provisional;
+	p.held = (__u8)held;
+	p.idle_ns = held ? 0 : t->cfg.pinhole_idle_ns;
+	set_add(set, &p);
+}
+
+/*
+ * Pinholes for our streams L against the remote's streams R, m-line by
+ * m-line. For an offer in flight the answerer's direction is not known yet
+ * (its old one says nothing about the new session), so `unknown` names the
+ * side whose direction is assumed to accept.
+ */
+static void add_pairs(const struct vfw_tracker *t, struct pinhole_set *set,
+		      const struct desc *l, const struct desc *r, enum side unknown)
+{
+	unsigned i;
+
+	if (!l || !r || !l->present || !r->present)
+		return;
+	for (i = 0; i < l->n && i < r->n; i++) {
+		const struct stream *ls = &l->s[i], *rs = &r->s[i];
+		int held;
+
+		if (!ls->active || !rs->active || !rs->has_addr || !ls->rtp_port)
+			continue;
+		held = !((rs->sends || unknown == SIDE_REMOTE) &&
+			 (ls->receives || unknown == SIDE_LOCAL));
+		add_pinhole(t, set, rs->addr, ls->rtp_port, ls->proto, 0, held);
+		if (ls->rtcp_port)
+			add_pinhole(t, set, rs->rtcp_addr, ls->rtcp_port, ls->proto, 0, held);
+	}
+}
+
+/* Before any remote SDP: our ports, from the SIP peer's address. */
+static void add_provisional(const struct vfw_tracker *t, struct pinhole_set *set,
+			    const struct call *c, const struct desc *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct stream *ls = &l->s[i];
+
+		if (!ls->active || !ls->rtp_port)
+			continue;
+		add_pinhole(t, set, c->peer_addr, ls->rtp_port, ls->proto, 1, 0);
+		if (ls->rtcp_port)
+			add_pinhole(t, set, c->peer_addr, ls->rtcp_port, ls->proto, 1, 0);
+	}
+}
+
+static const struct desc *pick(const struct desc *a, const struct desc *b)
+{
+	return a->present ? a : b;
+}
+
+static void desired_pinholes(const struct vfw_tracker *t, const struct call *c,
+			     struct pinhole_set *set)
+{
+	const struct desc *local_any = NULL;
+	int remote_known = c->offer_side == SIDE_REMOTE;
+	unsigned i;
+
+	memset(set, 0, sizeof(*set));
+	if (c->imported)
+		for (i = 0; i < c->n_open; i++)
+			set_add(set, &c->open[i]);
+
+	if (c->offer_side == SIDE_LOCAL)
+		local_any = &c->offer;
+	for (i = 0; i < MAX_FORKS; i++) {
+		const struct dialog *d = &c->forks[i];
+		const struct desc *l = &d->cur[SIDE_LOCAL], *r = &d->cur[SIDE_REMOTE];
+
+		if (!d->used)
+			continue;
+		add_pairs(t, set, l, r, SIDE_NONE);
+		if (d->pend_side != SIDE_NONE)
+			add_pairs(t, set, pick(&d->pend[SIDE_LOCAL], l),
+				  pick(&d->pend[SIDE_REMOTE], r),
+				  opposite((enum side)d->pend_side));
+		if (r->present || d->pend[SIDE_REMOTE].present)
+			remote_known = 1;
+		if (!local_any && (l->present || d->pend[SIDE_LOCAL].present))
+			local_any = pick(&d->pend[SIDE_LOCAL], l);
+	}
+	if (!remote_known && local_any && t->cfg.provisional_pinholes)
+		add_provisional(t, set, c, local_any);
+}
+
+static int pinhole_attrs_differ(const struct pinhole *a, const struct pinhole *b)
+{
+	return a->provisional != b->provisional || a->held != b->held ||
+	       a->idle_ns != b->idle_ns;
+}
+
+static int set_find(const struct pinhole *arr, unsigned n, const struct pinhole *p)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (pinhole_same_key(&arr[i], p))
+			return (int)i;
+	return -1;
+}
+
+static const char *update_reason(const struct pinhole *old, const struct pinhole *now)
+{
+	if (old->provisional && !now->provisional)
+		return "confirmed by answer";
+	if (!old->held && now->held)
+		return "hold: remote stops sending";
+	if (old->held && !now->held)
+		return "resumed";
+	return "changed";
+}
+
+/*
+ * No room for a new pinhole: close one that is no longer wanted first. One
+ * always exists, since want holds at most VFW_CALL_MAX_PINHOLES entries
+ * and the new one is not among the open ones.
+ */
+static void close_one_stale(struct vfw_tracker *t, struct call *c,
+			    const struct pinhole_set *want, const char *why)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_open; i++) {
+		if (set_find(want->p, want->n, &c->open[i]) >= 0)
+			continue;
+		emit_pinhole(t, c, VFW_EV_PINHOLE_CLOSE, &c->open[i], why);
+		c->open[i] = c->open[--c->n_open];
+		return;
+	}
+}
+
+/* Opens what is new, updates what changed, then closes what is gone. */
+static void reconcile(struct vfw_tracker *t, struct call *c, const char *why)
+{
+	struct pinhole_set want;
+	unsigned i;
+
+	desired_pinholes(t, c, &want);
+	if (want.overflow && !c->warned_full) {
+		c->warned_full = 1;
+		warn(t, c, "too many pinholes", "call needs more than %d pinholes; some not opened",
+		     VFW_CALL_MAX_PINHOLES);
+	}
+	for (i = 0; i < want.n; i++) {
+		int j = set_find(c->open, c->n_open, &want.p[i]);
+
+		if (j < 0) {
+			if (c->n_open == VFW_CALL_MAX_PINHOLES)
+				close_one_stale(t, c, &want, why);
+			c->open[c->n_open++] = want.p[i];
+			emit_pinhole(t, c, VFW_EV_PINHOLE_OPEN, &want.p[i],
+				     want.p[i].provisional ? "provisional: offer sent to SIP peer" : why);
+		} else if (pinhole_attrs_differ(&c->open[j], &want.p[i])) {
+			const char *r = update_reason(&c->open[j], &want.p[i]);
+
+			c->open[j] = want.p[i];
+			emit_pinhole(t, c, VFW_EV_PINHOLE_UPDATE, &want.p[i], r);
+		}
+	}
+	for (i = c->n_open; i-- > 0;) {
+		if (set_find(want.p, want.n, &c->open[i]) >= 0)
+			continue;
+		emit_pinhole(t, c, VFW_EV_PINHOLE_CLOSE, &c->open[i],
+			     c->open[i].provisional ? "answer named another address" : why);
+		c->open[i] = c->open[--c->n_open];
+	}
+}
+
+static void call_end(struct vfw_tracker *t, struct call *c, const char *why)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_open; i++)
+		emit_pinhole(t, c, VFW_EV_PINHOLE_CLOSE, &c->open[i], why);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- message handlers ----------------------------------------------- */
+
+struct call_msg {
+	const struct vfw_sip_obs *obs;
+	const struct sip_msg *m;
+	enum side sender;
+	struct sv callee_tag;
+	int has_sdp;
+	struct desc sdp;
+};
+
+static void on_invite_request(struct vfw_tracker *t, struct call *c,
+			      struct call_msg *cm)
+{
+	const struct sip_msg *m = cm->m;
+	struct dialog *d;
+
+	if (m->to.tag.len == 0) {
+		/* initial INVITE, its retransmission, or a retry with credentials */
+		if (m->cseq < c->invite_cseq)
+			return;
+		c->invite_cseq = m->cseq;
+		if (cm->has_sdp) {
+			c->offer = cm->sdp;
+			c->offer_side = (__s8)cm->sender;
+		}
+		return;
+	}
+	/* re-INVITE inside a dialog */
+	d = dialog_get(t, c, cm->callee_tag);
+	if (!d)
+		return;
+	if (m->cseq != d->txn_cseq) {
+		d->txn_cseq = m->cseq;
+		d->txn_offer_side = cm->has_sdp ? (__s8)cm->sender : SIDE_NONE;
+	}
+	if (cm->has_sdp)
+		apply_sdp(d, cm->sender, &cm->sdp, ROLE_OFFER);
+}
+
+/* Returns 1 when the call ended. */
+static int on_dialog_gone(struct vfw_tracker *t, struct call *c,
+			  struct dialog *d, const char *why)
+{
+	if (d)
+		memset(d, 0, sizeof(*d));
+	if (dialogs_confirmed(c))
+		return 0;
+	if (c->confirmed || c->imported || !dialogs_used(c)) {
+		call_end(t, c, why);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The first 2xx to the initial INVITE ends the other forks' early media
+ * (their branches are cancelled by the forking proxy). A later 2xx from
+ * another fork creates its dialog afresh, until the caller's BYE to it.
+ */
+static void drop_early_dialogs(struct call *c, const struct dialog *keep)
+{
+	unsigned i;
+
+	for (i = 0; i < MAX_FORKS; i++)
+		if (&c->forks[i] != keep && c->forks[i].used && !c->forks[i].confirmed)
+			memset(&c->forks[i], 0, sizeof(c->forks[i]));
+}
+
+static int on_invite_response(struct vfw_tracker *t, struct call *c,
+			      struct call_msg *cm)
+{
+	const struct sip_msg *m = cm->m;
+	struct dialog *d = NULL;
+
+	if (m->status >= 300) {
+		if (m->cseq == c->invite_cseq && !c->confirmed && !dialogs_confirmed(c)) {
+			if (m->status == 401 || m->status == 407)
+				return 0;	/* the INVITE is retried with credentials */
+			call_end(t, c, "INVITE failed");
+			return 1;
+		}
+		d = dialog_find(c, cm->callee_tag);
+		if (!d || m->cseq != d->txn_cseq)
+			return 0;
+		d->pend_side = SIDE_NONE;	/* re-INVITE refused: old session stands */
+		memset(&d->pend, 0, sizeof(d->pend));
+		if (m->status == 481 || m->status == 408)
+			return on_dialog_gone(t, c, d, "dialog gone (481/408)");
+		return 0;
+	}
+	if (m->status == 100)
+		return 0;
+	d = dialog_get(t, c, cm->callee_tag);
+	if (!d)
+		return 0;
+	if (m->status >= 200) {
+		if (!c->confirmed && m->cseq == c->invite_cseq)
+			drop_early_dialogs(c, d);
+		d->confirmed = 1;
+		c->confirmed = 1;
+	}
+	if (cm->has_sdp) {
+		int txn_had_offer = m->cseq == d->txn_cseq &&
+				    d->txn_offer_side == opposite(cm->sender);
+
+		apply_sdp(d, cm->sender, &cm->sdp,
+			  txn_had_offer ? ROLE_ANSWER : ROLE_EITHER);
+	}
+	return 0;
+}
+
+static int on_bye(struct vfw_tracker *t, struct call *c, struct call_msg *cm)
+{
+	struct dialog *d = dialog_find(c, cm->callee_tag);
+
+	return on_dialog_gone(t, c, d, cm->sender == SIDE_LOCAL ? "BYE sent" :
+			      "BYE received");
+}
+
+static int on_cancel(struct vfw_tracker *t, struct call *c)
+{
+	/* CANCEL after a 2xx does nothing (RFC 3261 9.1); BYE ends such a call. */
+	if (c->confirmed)
+		return 0;
+	call_end(t, c, "CANCEL");
+	return 1;
+}
+
+/* UPDATE and PRACK requests and responses; ACK. */
+static int on_in_dialog(struct vfw_tracker *t, struct call *c, struct call_msg *cm,
+			enum sip_method method)
+{
+	const struct sip_msg *m = cm->m;
+	struct dialog *d = dialog_find(c, cm->callee_tag);
+
+	if (!d)
+		return 0;
+	if (!m->is_request) {
+		if (m->status >= 300) {
+			if (d->pend_side == opposite(cm->sender)) {
+				d->pend_side = SIDE_NONE;
+				memset(&d->pend, 0, sizeof(d->pend));
+			}
+			if (m->status == 481)
+				return on_dialog_gone(t, c, d, "dialog gone (481)");
+			return 0;
+		}
+		if (m->status >= 200 && cm->has_sdp)
+			apply_sdp(d, cm->sender, &cm->sdp, ROLE_ANSWER);
+		return 0;
+	}
+	if (!cm->has_sdp)
+		return 0;
+	if (method == SIP_ACK) {
+		if (d->pend_side == opposite(cm->sender))
+			apply_sdp(d, cm->sender, &cm->sdp, ROLE_ANSWER);
+	} else {
+		apply_sdp(d, cm->sender, &cm->sdp,
+			  method == SIP_UPDATE ? ROLE_OFFER : ROLE_EITHER);
+	}
+	return 0;
+}
+
+/* Which tag tells this call's forks apart: the callee's. */
+static struct sv callee_tag(const struct call *c, const struct vfw_sip_obs *obs)
+{
+	const struct sip_msg *m = obs->msg;
+	int local_is_from = (obs->outbound != 0) == (m->is_request != 0);
+	struct sv local_tag = local_is_from ? m->from.tag : m->to.tag;
+	struct sv remote_tag = local_is_from ? m->to.tag : m->from.tag;
+
+	return c->local_caller ? remote_tag : local_tag;
+}
+
+static void handle_call(struct vfw_tracker *t, const struct vfw_sip_obs *obs,
+			enum sip_method method)
+{
+	const struct sip_msg *m = obs->msg;
+	struct call *c = call_find(t, m->call_id);
+	struct call_msg cm;
+	int ended = 0;
+	const char *why;
+
+	if (!c) {
+		if (!(m->is_request && m->method == SIP_INVITE && m->to.tag.len == 0))
+			return;	/* nothing to act on for a call we never saw start */
+		c = call_create(t, obs);
+		if (!c)
+			return;
+	}
+	memset(&cm, 0, sizeof(cm));
+	cm.obs = obs;
+	cm.m = m;
+	cm.sender = obs->outbound ? SIDE_LOCAL : SIDE_REMOTE;
+	cm.callee_tag = callee_tag(c, obs);
+	if (m->sdp.len && desc_from_msg(t, c, m, &cm.sdp) == 0) {
+		cm.has_sdp = 1;
+		if (cm.sender == SIDE_LOCAL)
+			check_local_sdp(t, c, &cm.sdp);
+	}
+
+	switch (method) {
+	case SIP_INVITE:
+		if (m->is_request)
+			on_invite_request(t, c, &cm);
+		else
+			ended = on_invite_response(t, c, &cm);
+		why = cm.sender == SIDE_LOCAL ? "SDP sent" : "SDP received";
+		break;
+	case SIP_BYE:
+		if (m->is_request)
+			ended = on_bye(t, c, &cm);
+		why = "BYE";
+		break;
+	case SIP_CANCEL:
+		if (m->is_request)
+			ended = on_cancel(t, c);
+		why = "CANCEL";
+		break;
+	default:
+		ended = on_in_dialog(t, c, &cm, method);
+		why = cm.sender == SIDE_LOCAL ? "SDP sent" : "SDP received";
+		break;
+	}
+	if (ended)
+		return;
+	/* An import is superseded once a full offer/answer has been seen. */
+	if (c->imported) {
+		unsigned i;
+
+		for (i = 0; i < MAX_FORKS; i++)
+			if (c->forks[i].used && c->forks[i].cur[SIDE_LOCAL].present &&
+			    c->forks[i].cur[SIDE_REMOTE].present)
+				c->imported = 0;
+	}
+	reconcile(t, c, why);
+}
+
+void vfw_tracker_observe(struct vfw_tracker *t, const struct vfw_sip_obs *obs)
+{
+	const struct sip_msg *m = obs->msg;
+	enum sip_method method = m->is_request ? m->method : m->cseq_method;
+
+	switch (method) {
+	case SIP_REGISTER:
+		handle_register(t, obs);
+		break;
+	case SIP_INVITE:
+	case SIP_ACK:
+	case SIP_BYE:
+	case SIP_CANCEL:
+	case SIP_UPDATE:
+	case SIP_PRACK:
+		if (m->call_id.len)
+			handle_call(t, obs, method);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- time ----------------------------------------------------------- */
+
+void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns)
+{
+	unsigned i;
+
+	for (i = 0; i < t->cfg.max_registrations; i++)
+		if (t->regs[i].used && now_ns >= t->regs[i].expires_ns)
+			reg_remove(t, &t->regs[i], "registration expired");
+	for (i = 0; i < t->n_txns; i++)
+		if (t->txns[i].used && now_ns >= t->txns[i].sent_ns &&
+		    now_ns - t->txns[i].sent_ns >= t->cfg.reg_txn_timeout_ns)
+			memset(&t->txns[i], 0, sizeof(t->txns[i]));
+	for (i = 0; i < t->cfg.max_calls; i++) {
+		struct call *c = &t->calls[i];
+
+		if (!c->used)
+			continue;
+		if (now_ns >= c->expires_ns)
+			call_end(t, c, "call hard cap reached");
+		else if (!c->confirmed && !c->imported && now_ns >= c->created_ns &&
+			 now_ns - c->created_ns >= t->cfg.setup_timeout_ns)
+			call_end(t, c, "call setup timed out");
+	}
+}
+
+/* ---- restart records ------------------------------------------------ */
+
+int vfw_tracker_export_call(const struct vfw_tracker *t, __u64 call_hash,
+			    struct vfw_call_record *out)
+{
+	const struct call *c = call_find_hash(t, call_hash);
+	unsigned i;
+
+	if (!c)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	out->version = VFW_CALL_RECORD_VERSION;
+	out->flags = (c->confirmed ? VFW_CALL_F_CONFIRMED : 0) |
+		     (c->local_caller ? VFW_CALL_F_LOCAL_CALLER : 0);
+	out->call_hash = c->hash;
+	out->created_ns = c->created_ns;
+	out->expires_ns = c->expires_ns;
+	memcpy(out->peer_addr, c->peer_addr, 16);
+	out->call_id_len = c->id_len;
+	out->proto = c->proto;
+	memcpy(out->call_id, c->id, c->id_len);
+	out->n_pinholes = (__u8)c->n_open;
+	for (i = 0; i < c->n_open; i++) {
+		struct vfw_call_pinhole *p = &out->pinholes[i];
+
+		memcpy(p->addr, c->open[i].addr, 16);
+		p->local_port = c->open[i].port;
+		p->proto = c->open[i].proto;
+		p->flags = (c->open[i].provisional ? VFW_PINHOLE_F_PROVISIONAL : 0) |
+			   (c->open[i].held ? VFW_PINHOLE_F_HELD : 0);
+		p->idle_ns = c->open[i].idle_ns;
+	}
+	return 0;
+}
+
+int vfw_tracker_import_call(struct vfw_tracker *t,
+			    const struct vfw_call_record *rec)
+{
+	struct sv id = sv_make((const char *)rec->call_id, rec->call_id_len);
+	struct call *c;
+	unsigned i;
+
+	if (rec->version != VFW_CALL_RECORD_VERSION || rec->call_id_len == 0 ||
+	    rec->call_id_len > VFW_CALL_ID_MAX ||
+	    rec->n_pinholes > VFW_CALL_MAX_PINHOLES || rec->call_hash == 0)
+		return -EINVAL;
+	/* A truncated Call-ID cannot be re-hashed; trust the stored hash then. */
+	if (rec->call_id_len < VFW_CALL_ID_MAX && vfw_call_hash(id) != rec->call_hash)
+		return -EINVAL;
+	if (call_find_hash(t, rec->call_hash))
+		return -EEXIST;
+	c = call_alloc(t);
+	if (!c)
+		return -ENOSPC;
+	c->imported = 1;
+	c->confirmed = (rec->flags & VFW_CALL_F_CONFIRMED) != 0;
+	c->local_caller = (rec->flags & VFW_CALL_F_LOCAL_CALLER) != 0;
+	c->proto = rec->proto;
+	c->hash = rec->call_hash;
+	c->id_len = rec->call_id_len;
+	memcpy(c->id, rec->call_id, c->id_len);
+	memcpy(c->peer_addr, rec->peer_addr, 16);
+	c->created_ns = rec->created_ns;
+	c->expires_ns = rec->expires_ns;
+	c->n_open = rec->n_pinholes;
+	for (i = 0; i < c->n_open; i++) {
+		const struct vfw_call_pinhole *p = &rec->pinholes[i];
+
+		memcpy(c->open[i].addr, p->addr, 16);
+		c->open[i].port = p->local_port;
+		c->open[i].proto = p->proto;
+		c->open[i].provisional = (p->flags & VFW_PINHOLE_F_PROVISIONAL) != 0;
+		c->open[i].held = (p->flags & VFW_PINHOLE_F_HELD) != 0;
+		c->open[i].idle_ns = p->idle_ns;
+	}
+	return 0;
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Registration and dialog trackers: pure state machines fed one observed
+ * SIP message at a time (vfw_tracker_observe) plus a clock (vfw_tracker_tick).
+ * They never touch the kernel; they emit decisions as events through a
+ * sink, and the daemon turns those into map updates. Everything is bounded
+ * by the config; nothing is global.
+ *
+ * Vocabulary: "local" is our VoIP system (behind NAT, seen on the WAN after
+ * NAT), "remote" is the internet side (trunk, SBC, peer).
+ *
+ * == Registrations -> trusted trunks ==
+ * An outbound REGISTER is remembered by (Call-ID, CSeq) with the address it
+ * was sent to. The inbound response with the same Call-ID and CSeq decides:
+ *  - 2xx granting N > 0 seconds: TRUNK_LEARN (first time) or TRUNK_REFRESH
+ *    for the registrar's address, expires = now + N + grace. N is the
+ *    expires param of our own Contact in the 2xx, else the Expires header,
+ *    else what we asked for, else 3600.
+ *  - 2xx to a de-registration (Expires: 0, ;expires=0, Contact: *), or a
+ *    2xx granting 0: TRUNK_EXPIRE.
+ *  - 401/407: a challenge, the UA will retry with credentials: nothing.
+ *  - any other final >= 300: TRUNK_EXPIRE if the registration was live.
+ * Several registrations (accounts) may point at one registrar address; the
+ * trunk events are per address: learn when the first goes live, refresh
+ * with the latest expiry of any of them, expire when the last one ends.
+ * The top Via of the 2xx carries received=/rport= (what the registrar saw
+ * as our public address). If our Contact advertised something else, a
+ * WARNING says so (the classic one-way-audio cause); calls whose outbound
+ * SDP c= differs from that public address also get a WARNING.
+ *
+ * == Calls -> media pinholes ==
+ * A call is keyed by Call-ID; inside it, each callee tag is one dialog
+ * ("fork": several 18x/2xx with different To tags). Each dialog keeps the
+ * committed local and remote session descriptions plus any offer in
+ * flight (re-INVITE, UPDATE, PRACK, late offer). SDP the remote side sent
+ * gives remote media addresses; SDP we sent gives our local RTP/RTCP ports
+ * (we assume, as the rest of voipfw does, that the VoIP system advertises
+ * its WAN address and that media ports are forwarded 1:1).
+ *
+ * After every message the tracker computes the set of pinholes the call
+ * needs and reconciles it with the set it has open: new ones are OPENed
+ * first, changed ones (provisional -> confirmed, hold on/off) are UPDATEd,
+ * then the ones no longer needed are CLOSEd -- so a change of address never
+ * leaves a gap. A retransmission changes nothing, so it emits nothing.
+ * For media stream i (m-line i of both sides, RFC 3264), when neither side
+ * rejected it (port 0), the call needs:
+ *   {UDP, remote addr of stream i, our RTP port}
+ *   {UDP, remote RTCP addr (a=rtcp addr, else the same), our RTCP port}
+ *     -- unless our side uses rtcp-mux or a non-RTP transport (T.38 udptl)
+ * While an offer is in flight the pinholes of both the old and the offered
+ * descriptions are kept, so nothing is dropped whichever side switches
+ * first; a failed re-INVITE drops the offer.
+ *
+ * == The setup race: no RTP dropped at call setup ==
+ * The far end can send media as soon as it knows our port, i.e. as soon as
+ * it has our SDP. So pinholes must exist when our SDP leaves, not when the
+ * remote's SDP arrives:
+ *  - Inbound call, remote offer: the remote address is known from the
+ *    INVITE; our ports become known when our answer (18x/2xx) goes out.
+ *    We open at that moment, while the answer is still on its way to the
+ *    far end, which cannot send to our port before it has it.
+ *  - Outbound call (we offer): our ports leave in the INVITE, but the
+ *    remote media address only arrives with the answer -- and the far end
+ *    may start sending before or together with its 18x/2xx (media servers
+ *    commonly do). So when our offer goes out we open PROVISIONAL pinholes
+ *    from the address of the SIP peer we sent the INVITE to (a trunk or SBC
+ *    that usually anchors media itself) to our RTP/RTCP ports. When the
+ *    answer arrives: same address -> PINHOLE_UPDATE (no longer
+ *    provisional); different address -> PINHOLE_OPEN for it, then
+ *    PINHOLE_CLOSE for the provisional one.
+ *  - Late offer (INVITE without SDP): the remote offers in its 18x/2xx, we
+ *    answer in PRACK/ACK: covered by the first rule.
+ *  Residual window: on an outbound call whose media comes from an address
+ *  that is neither the SIP peer nor known before the answer, packets that
+ *  overtake the answer are dropped; only the answer can name that address.
+ *  Early media (18x with SDP) normally closes that window before the 2xx.
+ *
+ * == Hold ==
+ * A re-INVITE to sendonly/recvonly/inactive, or c=0.0.0.0, keeps the
+ * pinholes open (RTCP keeps flowing on hold, and closing would race the
+ * resume) but when the remote side will not send RTP the stream's pinholes
+ * get idle_ns = 0 via PINHOLE_UPDATE, so the kernel's idle timeout does
+ * not close them during a long hold; resuming restores the idle timeout
+ * (and a new port or address on resume is a normal OPEN/CLOSE).
+ *
+ * == Lifetimes ==
+ * Every pinhole gets expires_ns = call start + call_max_ns (hard cap) and
+ * idle_ns = pinhole_idle_ns (the kernel tracks last-seen). BYE (either
+ * side), CANCEL, a final failure to the initial INVITE, a 481 to an
+ * in-dialog request, the hard cap, or setup_timeout_ns without a 2xx close
+ * the call's pinholes. The number of calls is bounded by max_calls; a new
+ * call beyond it is refused with a WARNING.
+ *
+ * == Restart ==
+ * vfw_tracker_export_call() writes a call as struct vfw_call_record
+ * (include/voipfw_call.h) for the daemon to keep in a pinned map after
+ * each event with that call_hash (or delete the record when it returns
+ * -ENOENT). vfw_tracker_import_call() restores one at start: its pinholes
+ * are known open (no events), and BYE/CANCEL/expiry close them as usual;
+ * they are kept until a new offer/answer has completed in that call.
+ * Registrations need no record: the kernel's trunk entries carry their own
+ * expiry and the next REGISTER refresh re-learns them.
+ */
+#ifndef VOIPFW_TRACKER_H
+#define VOIPFW_TRACKER_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "sip.h"
+#include "voipfw_call.h"
+
+#define VFW_NS_PER_SEC 1000000000ULL
+
+struct vfw_tracker_config {
+	__u64 reg_grace_ns;        /* added to a granted registration expiry */
+	__u64 reg_txn_timeout_ns;  /* forget an unanswered REGISTER after this */
+	__u64 pinhole_idle_ns;     /* idle timeout passed to the kernel, 0 = off */
+	__u64 call_max_ns;         /* hard cap on a call's pinholes */
+	__u64 setup_timeout_ns;    /* a call without 2xx is dropped after this */
+	__u32 max_calls;
+	__u32 max_registrations;
+	__u8 provisional_pinholes; /* 1: open from the SIP peer while our offer waits */
+};
+
+/* reg_grace 60 s, txn 32 s, idle 60 s, cap 4 h, setup 300 s, 1024 calls, 64 regs, provisional on. */
+void vfw_tracker_config_defaults(struct vfw_tracker_config *cfg);
+
+/* One SIP message seen on the WAN interface. */
+struct vfw_sip_obs {
+	int outbound;       /* 1 = sent by our VoIP system, 0 = received from the internet */
+	__u8 proto;         /* IPPROTO_UDP / IPPROTO_TCP */
+	__u8 local_addr[16], remote_addr[16]; /* IPv4-mapped for IPv4 */
+	__u16 local_port, remote_port;        /* host order */
+	__u64 now_ns;       /* CLOCK_MONOTONIC */
+	const struct sip_msg *msg;
+};
+
+enum vfw_event_type {
+	VFW_EV_TRUNK_LEARN = 0,
+	VFW_EV_TRUNK_REFRESH,
+	VFW_EV_TRUNK_EXPIRE,
+	VFW_EV_PINHOLE_OPEN,
+	VFW_EV_PINHOLE_UPDATE,
+	VFW_EV_PINHOLE_CLOSE,
+	VFW_EV_WARNING,
+	VFW_EV_COUNT,
+};
+
+#define VFW_EVENT_TEXT_MAX 200
+
+/*
+ * Trunk events: addr (registrar), proto (of the registration), expires_ns.
+ * Pinhole events: proto, addr (remote), local_port, expires_ns, idle_ns,
+ *   provisional, call_hash, call_id.
+ * Warnings: text, and call_hash/call_id when about a call.
+ * reason: a static string saying why, for every type.
+ */
+struct vfw_event {
+	enum vfw_event_type type;
+	__u8 proto;
+	__u8 provisional;
+	__u16 local_port;
+	__u8 addr[16];
+	__u64 expires_ns;
+	__u64 idle_ns;
+	__u64 call_hash;
+	const char *reason;
+	char call_id[VFW_CALL_ID_MAX + 1];   /* NUL-terminated, truncated */
+	char text[VFW_EVENT_TEXT_MAX];       /* WARNING only, NUL-terminated */
+};
+
+struct vfw_sink {
+	void *ctx;
+	void (*event)(void *ctx, const struct vfw_event *ev);
+};
+
+/* "trunk_learn", "trunk_refresh", "trunk_expire", "pinhole_open", ... "warning" */
+const char *vfw_event_type_name(enum vfw_event_type type);
+
+/*
+ * One-line JSON object for an event, e.g.
+ * {"event":"pinhole_open","proto":"udp","addr":"192.0.2.7","local_port":10000,
+ *  "expires_ns":..,"idle_ns":..,"provisional":false,"call_hash":"0x..",
+ *  "call_id":"..","reason":".."}
+ * Returns what snprintf would (the length needed, excluding the NUL).
+ */
+int vfw_event_to_json(const struct vfw_event *ev, char *buf, size_t len);
+
+/* Stable 64-bit hash (FNV-1a) of a Call-ID; never 0. */
+__u64 vfw_call_hash(struct sv call_id);
+
+struct vfw_tracker;
+
+/* NULL when out of memory. The config is copied; the sink is kept. */
+struct vfw_tracker *vfw_tracker_new(const struct vfw_tracker_config *cfg,
+				    struct vfw_sink sink);
+void vfw_tracker_free(struct vfw_tracker *t);
+
+void vfw_tracker_observe(struct vfw_tracker *t, const struct vfw_sip_obs *obs);
+void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns);
+
+unsigned vfw_tracker_n_calls(const struct vfw_tracker *t);
+unsigned vfw_tracker_n_registrations(const struct vfw_tracker *t); /* live ones */
+
+/* 0, or -ENOENT when no such call is tracked. */
+int vfw_tracker_export_call(const struct vfw_tracker *t, __u64 call_hash,
+			    struct vfw_call_record *out);
+/* 0; -EINVAL for a malformed record; -ENOSPC when the call table is full; -EEXIST. */
+int vfw_tracker_import_call(struct vfw_tracker *t,
+			    const struct vfw_call_record *rec);
+
+#endif /* VOIPFW_TRACKER_H */
