@@ -289,6 +289,16 @@ static void test_register_default_expiry_and_contact_star(void **state)
 	expect(fx, "trunk_expire 198.51.100.1");
 }
 
+/* Fuzzer find: a Contact without a host (tel: URI) copied from a NULL view. */
+static void test_register_hostless_contact(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, register_req(1, "Contact: <tel:+15551234>\r\n"));
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 1, "r1", "s1", NULL, "Expires: 30\r\n"));
+	expect(fx, "trunk_learn 198.51.100.1 exp=+90");
+}
+
 static void test_register_failure(void **state)
 {
 	struct fx *fx = *state;
@@ -860,6 +870,7 @@ int main(void)
 		T(test_register_learn_refresh_unregister),
 		T(test_register_challenge_then_ok),
 		T(test_register_default_expiry_and_contact_star),
+		T(test_register_hostless_contact),
 		T(test_register_failure),
 		T(test_register_expires_in_tick),
 		T(test_register_unanswered_is_forgotten),

@@ -486,7 +486,8 @@ static void on_register_request(struct vfw_tracker *t,
 	x->sent_ns = obs->now_ns;
 	memcpy(x->registrar, obs->remote_addr, 16);
 	register_requested(m, x);
-	if (m->n_contacts && m->contacts[0].uri.host.len <= HOST_MAX) {
+	if (m->n_contacts && m->contacts[0].uri.host.len &&
+	    m->contacts[0].uri.host.len <= HOST_MAX) {
 		x->contact_host_len = (__u8)m->contacts[0].uri.host.len;
 		memcpy(x->contact_host, m->contacts[0].uri.host.p, x->contact_host_len);
 		x->contact_port = m->contacts[0].uri.port;

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * libFuzzer harness driving the trackers with a sequence of SIP messages.
+ * Input: records of [flags:1][len:2 little-endian][message:len]. flags bit 0
+ * = outbound, bits 1-2 = which of four peer addresses, bit 3 = run a tick
+ * first, bit 4 = advance the clock by a minute. Small tables make the
+ * "full" paths reachable. The sink checks the invariants the daemon relies on.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "sip.h"
+#include "tracker.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct state {
+	unsigned open;   /* pinholes open minus closed, must never go negative */
+	uint64_t last_hash;
+};
+
+static void on_event(void *ctx, const struct vfw_event *ev)
+{
+	struct state *st = ctx;
+
+	if (!ev->reason || memchr(ev->call_id, 0, sizeof(ev->call_id)) == NULL ||
+	    memchr(ev->text, 0, sizeof(ev->text)) == NULL)
+		abort();
+	if (ev->call_hash)
+		st->last_hash = ev->call_hash;
+	switch (ev->type) {
+	case VFW_EV_PINHOLE_OPEN:
+		st->open++;
+		break;
+	case VFW_EV_PINHOLE_CLOSE:
+		if (st->open == 0)
+			abort();	/* closing something never opened */
+		st->open--;
+		break;
+	default:
+		break;
+	}
+	if (ev->type >= VFW_EV_PINHOLE_OPEN && ev->type <= VFW_EV_PINHOLE_CLOSE &&
+	    (ev->call_hash == 0 || ev->local_port == 0))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t peers[4][16] = {
+		{ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 51, 100, 1 },
+		{ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 51, 100, 2 },
+		{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
+		{ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 203, 0, 113, 10 },
+	};
+	struct vfw_tracker_config cfg;
+	struct state st = { 0 };
+	struct vfw_tracker *t;
+	uint64_t now = 1000000000ULL;
+
+	vfw_tracker_config_defaults(&cfg);
+	cfg.max_calls = 4;
+	cfg.max_registrations = 2;
+	t = vfw_tracker_new(&cfg, (struct vfw_sink){ &st, on_event });
+	if (!t)
+		return 0;
+
+	while (size >= 3) {
+		uint8_t flags = data[0];
+		size_t len = (size_t)data[1] | ((size_t)data[2] << 8);
+		struct sip_msg msg;
+		struct vfw_sip_obs obs;
+
+		data += 3;
+		size -= 3;
+		if (len > size)
+			len = size;
+		if (flags & 0x10)
+			now += 60ULL * 1000000000ULL;
+		if (flags & 0x08)
+			vfw_tracker_tick(t, now);
+		if (sip_parse(data, len, 0, &msg) == SIP_OK) {
+			memset(&obs, 0, sizeof(obs));
+			obs.outbound = flags & 1;
+			obs.proto = IPPROTO_UDP;
+			memcpy(obs.remote_addr, peers[(flags >> 1) & 3], 16);
+			memcpy(obs.local_addr, peers[3], 16);
+			obs.now_ns = now;
+			obs.msg = &msg;
+			vfw_tracker_observe(t, &obs);
+		}
+		/* the call the last event was about exports to a sane record */
+		if (st.last_hash) {
+			struct vfw_call_record rec;
+
+			if (vfw_tracker_export_call(t, st.last_hash, &rec) == 0 &&
+			    (rec.n_pinholes > VFW_CALL_MAX_PINHOLES ||
+			     rec.call_hash != st.last_hash ||
+			     rec.call_id_len > VFW_CALL_ID_MAX))
+				abort();
+			st.last_hash = 0;
+		}
+		data += len;
+		size -= len;
+	}
+	/* the end of time closes everything that is still open */
+	vfw_tracker_tick(t, UINT64_MAX);
+	if (st.open != 0 || vfw_tracker_n_calls(t) != 0)
+		abort();
+	vfw_tracker_free(t);
+	return 0;
+}
