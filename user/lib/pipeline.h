@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The path every packet seen on the WAN takes, shared by the daemon (packets
+ * from the TC programs) and `voipfw replay` (packets from a capture):
+ *
+ *   L3 packet -> vfw_pkt (parse, reassemble, TCP framing)
+ *             -> SIP parser (UDP payloads that look like SIP; framed TCP messages)
+ *             -> tracker observation -> events through the sink
+ *
+ * Pure and single-threaded; events are emitted synchronously from inside
+ * vfw_pipeline_packet() and vfw_pipeline_tick().
+ */
+#ifndef VOIPFW_PIPELINE_H
+#define VOIPFW_PIPELINE_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "pkt.h"
+#include "tracker.h"
+
+struct vfw_pipeline_stats {
+	__u64 packets;        /* L3 packets fed */
+	__u64 malformed;      /* refused by the packet layer: bad or truncated headers, bad fragments */
+	__u64 fragments;      /* IP fragments fed */
+	__u64 reassembled;    /* datagrams completed from fragments */
+	__u64 sip_messages;   /* parsed and handed to the tracker */
+	__u64 sip_rejected;   /* looked like SIP, the parser refused it */
+	__u64 non_sip;        /* UDP payloads that are not SIP (RTP, STUN, keep-alives) */
+	__u64 other_proto;    /* neither UDP nor TCP */
+	__u64 truncated;      /* part of malformed: shorter than the IP header says */
+	__u64 tcp_segments;
+	__u64 tcp_resyncs;    /* stream gaps that threw away a partial message */
+};
+
+struct vfw_pipeline;
+
+/*
+ * NULL when out of memory. The tracker config is copied and the sink kept
+ * (it receives the tracker's events). pkt_cfg may be NULL for defaults.
+ */
+struct vfw_pipeline *vfw_pipeline_new(const struct vfw_tracker_config *cfg,
+				      struct vfw_sink sink);
+struct vfw_pipeline *vfw_pipeline_new_cfg(const struct vfw_tracker_config *cfg,
+					  const struct vfw_pkt_config *pkt_cfg,
+					  struct vfw_sink sink);
+void vfw_pipeline_free(struct vfw_pipeline *p);
+
+/*
+ * One L3 packet seen on the WAN (starting at the IPv4/IPv6 header; may be a
+ * fragment or truncated). outbound = 1 when sent by our VoIP system: then
+ * local = source, remote = destination; inbound the reverse. Returns 0, or
+ * -errno for malformed input (counted in the stats). Non-SIP payloads and
+ * SIP the parser refuses are counted, not errors.
+ */
+int vfw_pipeline_packet(struct vfw_pipeline *p, const __u8 *l3, size_t len,
+			int outbound, __u64 now_ns);
+
+/* Tracker expiry (registrations, calls) and reassembly/TCP state expiry. */
+void vfw_pipeline_tick(struct vfw_pipeline *p, __u64 now_ns);
+
+/* For export/import of call records. */
+struct vfw_tracker *vfw_pipeline_tracker(struct vfw_pipeline *p);
+
+/* A snapshot (sums the packet layer's counters in). */
+void vfw_pipeline_get_stats(const struct vfw_pipeline *p,
+			    struct vfw_pipeline_stats *out);
+
+#endif /* VOIPFW_PIPELINE_H */
