@@ -99,7 +99,9 @@ check_ge() {
 	fi
 }
 # e2e_summary: the closing line; returns non-zero if anything failed.
+E2E_SUMMARY_DONE=0
 e2e_summary() {
+	E2E_SUMMARY_DONE=1
 	printf 'e2e: %d passed, %d failed\n' "$E2E_PASSED" "$E2E_FAILED"
 	[ "$E2E_FAILED" -eq 0 ] && [ "$E2E_PASSED" -gt 0 ]
 }
@@ -135,25 +137,25 @@ e2e_init() {
 	# Tools that write into $HOME (sipvicious) write here instead.
 	export HOME=$E2E_TMP
 	trap e2e_cleanup EXIT
-	trap 'e2e_log "interrupted"; exit 130' INT
-	trap 'e2e_log "terminated"; exit 143' TERM
-	trap 'exit 129' HUP
+	trap _e2e_on_int INT
+	trap _e2e_on_term TERM
+	trap _e2e_on_hup HUP
 	e2e_log "run $E2E_ID, temp dir $E2E_TMP"
 }
 
-# e2e_cleanup: EXIT trap. Kills only PIDs we started and processes inside our
-# own namespaces, deletes our namespaces, pin dir and temp dir.
-e2e_cleanup() {
-	local rc=$?
-	[ "$E2E_CLEANED" = 1 ] && return "$rc"
-	E2E_CLEANED=1
-	trap '' INT TERM HUP
-	local pid ns i
+_e2e_on_int()  { trap '' INT TERM; e2e_log "interrupted"; exit 130; }
+_e2e_on_term() { trap '' INT TERM; e2e_log "terminated"; exit 143; }
+_e2e_on_hup()  { exit 129; }
+
+# _e2e_kill_all: end every process we started (TERM, then KILL), then any
+# process still inside one of our namespaces, then delete the namespaces.
+_e2e_kill_all() {
+	local pid ns i alive
 	for pid in "${E2E_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		local alive=0
+		alive=0
 		for pid in "${E2E_PIDS[@]}"; do
 			kill -0 "$pid" 2>/dev/null && alive=1
 		done
@@ -164,6 +166,8 @@ e2e_cleanup() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
+	E2E_PIDS=()
+	E2E_PID_OF=()
 	# Anything still running inside one of *our* namespaces was started by
 	# this run (e.g. a daemon the firewall CLI forked): end it by PID.
 	for ns in "${E2E_NETNS[@]}"; do
@@ -174,15 +178,34 @@ e2e_cleanup() {
 	for ns in "${E2E_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	E2E_NETNS=()
+}
+
+# e2e_cleanup: EXIT trap. Kills only PIDs we started and processes inside our
+# own namespaces, deletes our namespaces, pin dir and temp dir. If the run
+# ends before e2e_summary (error, signal, budget), prints a summary with one
+# more failure, so the closing line is always there (E2E_AUTO_SUMMARY=0 for
+# scripts that are not tests, e.g. a demo).
+e2e_cleanup() {
+	local rc=$?
+	[ "$E2E_CLEANED" = 1 ] && return "$rc"
+	E2E_CLEANED=1
+	trap '' INT TERM HUP
+	_e2e_kill_all
 	if [ -n "$E2E_ID" ] && [ -d "$E2E_PINDIR" ]; then
 		rm -rf -- "$E2E_PINDIR"
 	fi
 	if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
-		if [ "${E2E_KEEP_TMP:-0}" = 1 ]; then
+		if [ "${E2E_KEEP_TMP:-0}" = 1 ] || { [ "$rc" != 0 ] && [ "${E2E_KEEP_TMP_ON_FAIL:-0}" = 1 ]; }; then
 			e2e_log "kept temp dir $E2E_TMP"
 		else
 			rm -rf -- "$E2E_TMP"
 		fi
+	fi
+	if [ "$E2E_SUMMARY_DONE" = 0 ] && [ "${E2E_AUTO_SUMMARY:-1}" = 1 ]; then
+		printf 'FAIL - run aborted (status %s)\n' "$rc"
+		printf 'e2e: %d passed, %d failed\n' "$E2E_PASSED" $((E2E_FAILED + 1))
+		[ "$rc" = 0 ] && exit 1
 	fi
 	return "$rc"
 }
@@ -325,6 +348,12 @@ topo_up() {
 	for ns in rwan risp rscan; do
 		ip -n "$NS_INET" link set "$ns" master br0
 	done
+	# Native XDP on wan0 needs nothing on its peer to PASS/DROP; XDP_TX or
+	# XDP_REDIRECT out of wan0 needs NAPI on the peer: GRO on (or an XDP
+	# program there). See veth_xdp_facts.sh.
+	if [ "${E2E_PEER_GRO:-0}" = 1 ]; then
+		ns_exec "$NS_INET" ethtool -K rwan gro on >/dev/null
+	fi
 
 	# router
 	ip -n "$NS_ROUTER" addr add "$ROUTER_WAN_IP/$WAN_PREFIXLEN" dev wan0
@@ -370,8 +399,9 @@ topo_up() {
 	e2e_log "topology up: $NS_INET $NS_ROUTER $NS_ISP $NS_SCAN $NS_PBX"
 }
 
-# topo_down: explicit teardown (the EXIT trap does the same).
-topo_down() { e2e_cleanup; }
+# topo_down: tear the topology down now (processes and namespaces; the temp
+# dir stays until exit). topo_up may be called again afterwards.
+topo_down() { _e2e_kill_all; }
 
 # router_nat_up: the plain home-router setup: masquerade out of wan0 and port
 # forwards of UDP 5060 and the RTP range (same port numbers) to the PBX.
@@ -622,14 +652,20 @@ SCAN_SIP6_COUNT=${SCAN_SIP6_COUNT:-20}
 # scanner_svmap: SIPVicious svmap against the router's public address;
 # output in $E2E_TMP/svmap.out. -x/-b pin its addresses (no lookups).
 scanner_svmap() {
-	ns_exec "$NS_SCAN" svmap -x "$SCANNER_IP" -b "$SCANNER_IP" -P 5062 \
-		-p "$SIP_PORT" "$ROUTER_WAN_IP" >"$E2E_TMP/svmap.out" 2>&1
+	# Run in the background and wait: sipvicious swallows Ctrl-C, so it must
+	# not be in our (foreground) process group; `wait` is interruptible.
+	ns_start svmap "$NS_SCAN" 20 svmap -x "$SCANNER_IP" -b "$SCANNER_IP" \
+		-P 5062 -p "$SIP_PORT" "$ROUTER_WAN_IP"
+	ns_wait svmap
+	cp "$(ns_log svmap)" "$E2E_TMP/svmap.out"
 }
 
 # scanner_svwar: SIPVicious svwar enumerating extensions 990-1010.
 scanner_svwar() {
-	ns_exec "$NS_SCAN" svwar -x "$SCANNER_IP" -b "$SCANNER_IP" -P 5063 \
-		-p "$SIP_PORT" -e 990-1010 "$ROUTER_WAN_IP" >"$E2E_TMP/svwar.out" 2>&1
+	ns_start svwar "$NS_SCAN" 20 svwar -x "$SCANNER_IP" -b "$SCANNER_IP" \
+		-P 5063 -p "$SIP_PORT" -e 990-1010 "$ROUTER_WAN_IP"
+	ns_wait svwar
+	cp "$(ns_log svwar)" "$E2E_TMP/svwar.out"
 }
 
 # scanner_floods: SIPp OPTIONS and INVITE floods at the public address.
