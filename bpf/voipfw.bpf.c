@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * voipfw XDP program for the WAN ingress.
+ * voipfw BPF programs for the WAN interface.
  *
- * Packets to protected ports (SIP, the RTP/RTCP range) pass only when their
- * source is a trusted trunk or matches a live pinhole; everything else that
- * is IP passes untouched. Every verdict is counted with its reason.
+ * XDP (ingress): packets to protected ports (SIP, the RTP/RTCP range) pass
+ * only when their source is a trusted trunk or matches a live pinhole;
+ * everything else that is IP passes untouched. Every verdict is counted
+ * with its reason.
+ *
+ * TC (ingress and egress): hand the SIP the VoIP system sends and receives
+ * to the daemon through a ring buffer, open reply pinholes for the SIP
+ * requests it sends, and optionally learn return pinholes from its RTP.
  */
+#include <linux/pkt_cls.h>
+
 #include "parse.h"
+#include "voipfw_call.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -59,6 +67,35 @@ struct {
 	__type(value, struct vfw_iface);
 } vfw_ifaces SEC(".maps");
 
+/* What the TC programs do, set by userspace at run time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vfw_runtime);
+} vfw_runtime SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, VFW_TAP_RING_BYTES);
+} vfw_tap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VFW_TAP_COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} vfw_tap_stats SEC(".maps");
+
+/* Written by the daemon only: live calls, so a restart can still close them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VFW_MAX_CALLS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct vfw_call_record);
+} vfw_calls SEC(".maps");
+
 static __always_inline int is_drop(__u32 reason)
 {
 	return reason >= VFW_FIRST_DROP_REASON;
@@ -78,14 +115,19 @@ static __always_inline int finish(struct xdp_md *ctx, __u32 reason)
 	return XDP_PASS;
 }
 
-static __always_inline __u8 port_class(const struct packet *p)
+static __always_inline __u8 class_of_port(__u16 port, __u8 l4proto)
 {
-	__u32 idx = p->dport;
+	__u32 idx = port;
 	struct vfw_port_class_entry *e = bpf_map_lookup_elem(&vfw_ports, &idx);
 
 	if (!e)
 		return VFW_CLASS_NONE;
-	return p->l4proto == IPPROTO_UDP ? e->udp : e->tcp;
+	return l4proto == IPPROTO_UDP ? e->udp : e->tcp;
+}
+
+static __always_inline __u8 port_class(const struct packet *p)
+{
+	return class_of_port(p->dport, p->l4proto);
 }
 
 static __always_inline __u32 admit_bit(__u8 class)
@@ -174,6 +216,7 @@ static __always_inline void remember_first_fragment(const struct packet *p,
 		.seen_ns = bpf_ktime_get_ns(),
 		.reason = reason,
 	};
+
 
 	frag_key(&key, p);
 	bpf_map_update_elem(&vfw_frags, &key, &val, BPF_ANY);
@@ -276,4 +319,250 @@ SEC("xdp")
 int voipfw_xdp(struct xdp_md *ctx)
 {
 	return finish(ctx, classify(ctx));
+}
+
+/* ---- TC: the SIP tap, reply pinholes, egress media learning ---- */
+
+static __always_inline void tap_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&vfw_tap_stats, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline struct vfw_runtime *runtime(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&vfw_runtime, &zero);
+}
+
+/* Headers up to L4 from the linear part of the skb; returns the L4 protocol. */
+static __always_inline int tc_parse(struct __sk_buff *skb, struct cursor *c,
+				    struct packet *p, __u32 *l3_off)
+{
+	void *data = (void *)(long)skb->data;
+	int proto;
+
+	c->pos = data;
+	c->end = (void *)(long)skb->data_end;
+	proto = cfg_l2 == VFW_L2_NONE ? parse_l3_start(c) : parse_l2(c);
+	if (proto < 0)
+		return proto;
+	*l3_off = c->pos - data;
+	if (proto == ETH_P_IP)
+		return parse_ipv4(c, p);
+	if (proto == ETH_P_IPV6)
+		return parse_ipv6(c, p);
+	return PARSE_MALFORMED;
+}
+
+/* Copies the packet from its IP header into the ring buffer. */
+static __always_inline void tap_copy(struct __sk_buff *skb, __u32 l3_off,
+				     __u8 dir)
+{
+	struct vfw_runtime *rt = runtime();
+	struct vfw_tap_event *ev;
+	__u32 len;
+
+	if (!rt || !rt->tap || skb->len <= l3_off)
+		return;
+	len = skb->len - l3_off;
+	if (len > VFW_TAP_SNAPLEN)
+		len = VFW_TAP_SNAPLEN;
+	/*
+	 * Restate 1 <= len <= SNAPLEN in a form the verifier tracks through
+	 * the compiler's register moves (SNAPLEN is a power of two).
+	 */
+	asm volatile("" : "+r"(len));
+	len = ((len - 1) & (VFW_TAP_SNAPLEN - 1)) + 1;
+	ev = bpf_ringbuf_reserve(&vfw_tap, sizeof(*ev), 0);
+	if (!ev) {
+		tap_count(VFW_TAP_LOST);
+		return;
+	}
+	if (bpf_skb_load_bytes(skb, l3_off, ev->data, len)) {
+		bpf_ringbuf_discard(ev, 0);
+		return;
+	}
+	ev->hdr.ts_ns = bpf_ktime_get_ns();
+	ev->hdr.ifindex = skb->ifindex;
+	ev->hdr.orig_len = skb->len - l3_off;
+	ev->hdr.cap_len = len;
+	ev->hdr.dir = dir;
+	bpf_ringbuf_submit(ev, 0);
+	tap_count(dir == VFW_TAP_EGRESS ? VFW_TAP_SIP_OUT : VFW_TAP_SIP_IN);
+}
+
+/* Marks a first fragment's datagram as SIP, so its later fragments follow. */
+static __always_inline void mark_frag_tap(const struct packet *p)
+{
+	struct vfw_frag_key key = {};
+	struct vfw_frag *f, val = {
+		.seen_ns = bpf_ktime_get_ns(),
+		.reason = VFW_PASS_UNPROTECTED,
+		.flags = VFW_FRAG_TAP,
+	};
+
+	frag_key(&key, p);
+	f = bpf_map_lookup_elem(&vfw_frags, &key);
+	if (f)
+		f->flags |= VFW_FRAG_TAP;
+	else
+		bpf_map_update_elem(&vfw_frags, &key, &val, BPF_ANY);
+}
+
+static __always_inline int frag_is_tapped(const struct packet *p)
+{
+	struct vfw_frag_key key = {};
+	struct vfw_frag *f;
+
+	frag_key(&key, p);
+	f = bpf_map_lookup_elem(&vfw_frags, &key);
+	return f && (f->flags & VFW_FRAG_TAP) &&
+	       bpf_ktime_get_ns() - f->seen_ns < VFW_FRAG_TTL_NS;
+}
+
+static __always_inline int parse_ports(struct cursor *c, struct packet *p)
+{
+	if (p->l4proto == IPPROTO_UDP)
+		return parse_udp(c, p);
+	if (p->l4proto == IPPROTO_TCP)
+		return parse_tcp(c, p);
+	return PARSE_MALFORMED;
+}
+
+static __always_inline int is_sip_flow(const struct packet *p)
+{
+	return class_of_port(p->dport, p->l4proto) == VFW_CLASS_SIP ||
+	       class_of_port(p->sport, p->l4proto) == VFW_CLASS_SIP;
+}
+
+/* The same trust XDP applies; it matters when XDP runs in monitor mode. */
+static __always_inline int source_trusted(const struct packet *p)
+{
+	struct vfw_pinhole_key key = {};
+	struct vfw_pinhole *ph;
+	struct vfw_trunk *t;
+	__u64 now = bpf_ktime_get_ns();
+
+	t = trunk_lookup(p->saddr);
+	if (t && trunk_live(t, now) && (t->admit & VFW_ADMIT_SIP))
+		return 1;
+	__builtin_memcpy(key.addr, p->saddr, 16);
+	key.local_port = p->dport;
+	key.proto = p->l4proto;
+	ph = bpf_map_lookup_elem(&vfw_pinholes, &key);
+	return ph && pinhole_live(ph, now);
+}
+
+SEC("tc")
+int voipfw_tc_ingress(struct __sk_buff *skb)
+{
+	struct packet p = {};
+	struct cursor c;
+	__u32 l3_off = 0;
+	int proto;
+
+	proto = tc_parse(skb, &c, &p, &l3_off);
+	if (proto < 0)
+		return TC_ACT_OK;
+	if (p.frag == FRAG_LATER) {
+		if (frag_tracked(p.frag_proto) && frag_is_tapped(&p))
+			tap_copy(skb, l3_off, VFW_TAP_INGRESS);
+		return TC_ACT_OK;
+	}
+	if (parse_ports(&c, &p) < 0 || !is_sip_flow(&p))
+		return TC_ACT_OK;
+	if (!source_trusted(&p)) {
+		tap_count(VFW_TAP_UNTRUSTED);
+		return TC_ACT_OK;
+	}
+	if (p.frag == FRAG_FIRST)
+		mark_frag_tap(&p);
+	tap_copy(skb, l3_off, VFW_TAP_INGRESS);
+	return TC_ACT_OK;
+}
+
+/* SIP responses start with the version; everything else is a request. */
+static __always_inline int is_sip_request(const struct cursor *c)
+{
+	const char *s = c->pos;
+
+	if ((void *)(s + 4) > c->end)
+		return 0;
+	return !(s[0] == 'S' && s[1] == 'I' && s[2] == 'P' && s[3] == '/');
+}
+
+/*
+ * A pinhole from the packet's destination to its source port, or a longer
+ * life for an existing one; never shortens what is there.
+ */
+static __always_inline void open_return_pinhole(const struct packet *p,
+						__u64 ttl_ns, __u64 idle_ns,
+						__u32 origin)
+{
+	struct vfw_pinhole_key key = {};
+	struct vfw_pinhole *ph, val = {};
+	__u64 now = bpf_ktime_get_ns();
+
+	__builtin_memcpy(key.addr, p->daddr, 16);
+	key.local_port = p->sport;
+	key.proto = p->l4proto;
+	ph = bpf_map_lookup_elem(&vfw_pinholes, &key);
+	if (ph) {
+		if (ttl_ns && ph->expires_ns && ph->expires_ns < now + ttl_ns)
+			ph->expires_ns = now + ttl_ns;
+		if (ph->origin == origin)
+			ph->last_seen_ns = now;
+		return;
+	}
+	val.expires_ns = ttl_ns ? now + ttl_ns : 0;
+	val.idle_ns = idle_ns;
+	val.created_ns = now;
+	val.last_seen_ns = now;
+	val.origin = origin;
+	if (bpf_map_update_elem(&vfw_pinholes, &key, &val, BPF_NOEXIST) == 0)
+		tap_count(origin == VFW_ORIGIN_REPLY ? VFW_TAP_REPLY_PINHOLE :
+						       VFW_TAP_EGRESS_MEDIA);
+}
+
+SEC("tc")
+int voipfw_tc_egress(struct __sk_buff *skb)
+{
+	struct vfw_runtime *rt;
+	struct packet p = {};
+	struct cursor c;
+	__u32 l3_off = 0;
+	__u8 sport_class;
+	int proto;
+
+	proto = tc_parse(skb, &c, &p, &l3_off);
+	if (proto < 0)
+		return TC_ACT_OK;
+	if (p.frag == FRAG_LATER) {
+		if (frag_tracked(p.frag_proto) && frag_is_tapped(&p))
+			tap_copy(skb, l3_off, VFW_TAP_EGRESS);
+		return TC_ACT_OK;
+	}
+	if (parse_ports(&c, &p) < 0)
+		return TC_ACT_OK;
+	rt = runtime();
+	sport_class = class_of_port(p.sport, p.l4proto);
+	if (sport_class == VFW_CLASS_MEDIA) {
+		if (rt && rt->egress_media_idle_ns && p.l4proto == IPPROTO_UDP)
+			open_return_pinhole(&p, 0, rt->egress_media_idle_ns,
+					    VFW_ORIGIN_EGRESS);
+		return TC_ACT_OK;
+	}
+	if (!is_sip_flow(&p))
+		return TC_ACT_OK;
+	if (sport_class == VFW_CLASS_SIP && rt && rt->reply_ttl_ns &&
+	    is_sip_request(&c))
+		open_return_pinhole(&p, rt->reply_ttl_ns, 0, VFW_ORIGIN_REPLY);
+	if (p.frag == FRAG_FIRST)
+		mark_frag_tap(&p);
+	tap_copy(skb, l3_off, VFW_TAP_EGRESS);
+	return TC_ACT_OK;
 }

@@ -72,6 +72,7 @@ enum vfw_origin {
 	VFW_ORIGIN_CALL = 3,     /* opened from a call's SDP */
 	VFW_ORIGIN_REPLY = 4,    /* opened for replies to our own request */
 	VFW_ORIGIN_EGRESS = 5,   /* opened by media the VoIP system sent */
+	VFW_ORIGIN_CONFIG = 6,   /* from the daemon's config file */
 };
 
 struct vfw_trunk {
@@ -111,8 +112,10 @@ struct vfw_frag_key {
 struct vfw_frag {
 	__u64 seen_ns;      /* when the first fragment was judged */
 	__u32 reason;       /* enum vfw_reason of the first fragment */
-	__u32 pad;
+	__u32 flags;        /* VFW_FRAG_TAP: the datagram is SIP for the daemon */
 };
+
+#define VFW_FRAG_TAP 1U
 
 /* Fragment verdicts older than this are ignored (IPv6 reassembly gives up at 60 s). */
 #define VFW_FRAG_TTL_NS (60ULL * 1000000000ULL)
@@ -138,11 +141,59 @@ struct vfw_iface {
 	__u8 name[16];
 };
 
+/*
+ * Run-time switches of the TC programs, one entry, written by userspace
+ * (CLI attach writes the defaults, the daemon its config).
+ */
+struct vfw_runtime {
+	__u64 reply_ttl_ns;        /* egress SIP requests open reply pinholes; 0 = off */
+	__u64 egress_media_idle_ns; /* egress RTP opens return pinholes; 0 = off */
+	__u32 tap;                 /* 1 = hand SIP to the daemon's ring buffer */
+	__u32 pad;
+};
+
+#define VFW_DEFAULT_REPLY_TTL_NS (32ULL * 1000000000ULL) /* SIP timer B/F */
+
+/* What the TC programs copy to userspace: the packet from its IP header. */
+#define VFW_TAP_SNAPLEN 4096
+
+enum vfw_tap_dir {
+	VFW_TAP_INGRESS = 0,   /* received from the internet */
+	VFW_TAP_EGRESS = 1,    /* sent by our VoIP system */
+};
+
+struct vfw_tap_hdr {
+	__u64 ts_ns;           /* bpf_ktime_get_ns() at the hook */
+	__u32 ifindex;
+	__u32 orig_len;        /* bytes of the packet from its IP header */
+	__u16 cap_len;         /* bytes that follow in data[] */
+	__u8 dir;              /* enum vfw_tap_dir */
+	__u8 pad[5];
+};
+
+struct vfw_tap_event {
+	struct vfw_tap_hdr hdr;
+	__u8 data[VFW_TAP_SNAPLEN];
+};
+
+/* Counters of the TC programs (per CPU, index = enum vfw_tap_counter). */
+enum vfw_tap_counter {
+	VFW_TAP_SIP_IN = 0,    /* SIP handed to the daemon, from the internet */
+	VFW_TAP_SIP_OUT,       /* SIP handed to the daemon, sent by us */
+	VFW_TAP_UNTRUSTED,     /* SIP-port traffic from untrusted sources, not handed on */
+	VFW_TAP_LOST,          /* ring buffer full: the daemon fell behind or is gone */
+	VFW_TAP_REPLY_PINHOLE, /* reply pinholes opened or extended at egress */
+	VFW_TAP_EGRESS_MEDIA,  /* return pinholes opened by egress media */
+	VFW_TAP_COUNTER_MAX,
+};
+
 /* Default map sizes (the daemon may change them before the first load). */
 #define VFW_MAX_TRUNKS    4096
 #define VFW_MAX_PINHOLES  65536
 #define VFW_MAX_FRAGS     8192
 #define VFW_MAX_IFACES    64
+#define VFW_MAX_CALLS     1024
+#define VFW_TAP_RING_BYTES (1U << 20)
 
 /* Default protected ports. */
 #define VFW_DEFAULT_SIP_PORT     5060

@@ -73,6 +73,14 @@ static struct bpf_map *skel_map(struct voipfw_bpf *skel, enum vfw_map_id id)
 		return skel->maps.vfw_frags;
 	case VFW_MAP_IFACES:
 		return skel->maps.vfw_ifaces;
+	case VFW_MAP_RUNTIME:
+		return skel->maps.vfw_runtime;
+	case VFW_MAP_TAP:
+		return skel->maps.vfw_tap;
+	case VFW_MAP_TAP_STATS:
+		return skel->maps.vfw_tap_stats;
+	case VFW_MAP_CALLS:
+		return skel->maps.vfw_calls;
 	default:
 		return NULL;
 	}
@@ -227,6 +235,78 @@ static int replace_program(struct voipfw_bpf *skel, int link_fd,
 	return 0;
 }
 
+/* Our TC filters: fixed handle and priority, so re-attach replaces them. */
+#define VFW_TC_HANDLE 0x5646
+#define VFW_TC_PRIO   0x5646
+
+static int tc_attach_one(int ifindex, enum bpf_tc_attach_point point,
+			 int prog_fd)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VFW_TC_HANDLE,
+			    .priority = VFW_TC_PRIO, .prog_fd = prog_fd,
+			    .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	return bpf_tc_attach(&hook, &opts);
+}
+
+static void tc_detach_one(int ifindex, enum bpf_tc_attach_point point)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VFW_TC_HANDLE,
+			    .priority = VFW_TC_PRIO);
+
+	bpf_tc_detach(&hook, &opts);
+}
+
+/* The SIP tap and the egress pinhole learning, on clsact of the interface. */
+static int attach_tc(struct voipfw_bpf *skel, int ifindex, const char *ifname)
+{
+	int err;
+
+	err = tc_attach_one(ifindex, BPF_TC_INGRESS,
+			    bpf_program__fd(skel->progs.voipfw_tc_ingress));
+	err = err ?: tc_attach_one(ifindex, BPF_TC_EGRESS,
+				   bpf_program__fd(skel->progs.voipfw_tc_egress));
+	if (err)
+		pr_err("cannot attach the TC programs to %s: %s", ifname,
+		       strerror(-err));
+	return err;
+}
+
+static void detach_tc(int ifindex)
+{
+	tc_detach_one(ifindex, BPF_TC_INGRESS);
+	tc_detach_one(ifindex, BPF_TC_EGRESS);
+}
+
+static int init_new_maps(struct voipfw_bpf *skel,
+			 const struct pinned_before *before)
+{
+	struct vfw_runtime rt;
+	int err = 0;
+
+	if (!before->map[VFW_MAP_PORTS]) {
+		err = vfw_ports_set_defaults(bpf_map__fd(skel->maps.vfw_ports));
+		if (err)
+			pr_err("cannot write the default ports: %s", strerror(-err));
+	}
+	if (!err && !before->map[VFW_MAP_RUNTIME]) {
+		vfw_runtime_defaults(&rt);
+		err = vfw_runtime_write(bpf_map__fd(skel->maps.vfw_runtime), &rt);
+		if (err)
+			pr_err("cannot write the run-time defaults: %s",
+			       strerror(-err));
+	}
+	return err;
+}
+
 int vfw_attach(const struct vfw_attach_opts *o)
 {
 	struct pinned_before before = {};
@@ -276,20 +356,23 @@ int vfw_attach(const struct vfw_attach_opts *o)
 	}
 	loaded = true;
 	ifaces_fd = bpf_map__fd(skel->maps.vfw_ifaces);
-	if (!before.map[VFW_MAP_PORTS]) {
-		err = vfw_ports_set_defaults(bpf_map__fd(skel->maps.vfw_ports));
-		if (err) {
-			pr_err("cannot write the default ports: %s", strerror(-err));
-			goto cleanup;
-		}
-	}
+	err = init_new_maps(skel, &before);
+	if (err)
+		goto cleanup;
 
 	link_fd = open_live_link(link_path, ifindex);
 	if (link_fd >= 0) {
 		err = check_same_mode(ifaces_fd, ifindex, o);
 		err = err ?: replace_program(skel, link_fd, o->ifname);
+		err = err ?: attach_tc(skel, ifindex, o->ifname);
 	} else {
 		err = new_link(skel, o, ifindex, link_path);
+		if (!err && attach_tc(skel, ifindex, o->ifname)) {
+			/* Undo the new link: its pin is the last reference. */
+			unlink(link_path);
+			detach_tc(ifindex);
+			err = -EIO;
+		}
 	}
 	if (err)
 		goto cleanup;
@@ -358,6 +441,8 @@ int vfw_detach(const char *pin_dir, const char *ifname)
 		return err;
 	}
 	close(fd);
+	if (if_nametoindex(ifname))
+		detach_tc(if_nametoindex(ifname));
 	if (unlink(link_path)) {
 		err = -errno;
 		pr_err("detached, but cannot remove %s: %s", link_path,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "voipfw_call.h"
 
 struct map_layout {
 	const char *pin_name;
@@ -41,6 +42,13 @@ static const struct map_layout layouts[VFW_MAP_COUNT] = {
 			    sizeof(struct vfw_frag) },
 	[VFW_MAP_IFACES] = { "ifaces", BPF_MAP_TYPE_HASH, sizeof(__u32),
 			     sizeof(struct vfw_iface) },
+	[VFW_MAP_RUNTIME] = { "runtime", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+			      sizeof(struct vfw_runtime) },
+	[VFW_MAP_TAP] = { "tap", BPF_MAP_TYPE_RINGBUF, 0, 0 },
+	[VFW_MAP_TAP_STATS] = { "tap_stats", BPF_MAP_TYPE_PERCPU_ARRAY,
+				sizeof(__u32), sizeof(__u64) },
+	[VFW_MAP_CALLS] = { "calls", BPF_MAP_TYPE_HASH, sizeof(__u64),
+			    sizeof(struct vfw_call_record) },
 };
 
 const char *vfw_map_pin_name(enum vfw_map_id id)
@@ -300,6 +308,57 @@ int vfw_stats_read(int fd, struct vfw_counter out[VFW_REASON_MAX])
 	}
 	free(percpu);
 	return err;
+}
+
+void vfw_runtime_defaults(struct vfw_runtime *rt)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->reply_ttl_ns = VFW_DEFAULT_REPLY_TTL_NS;
+}
+
+int vfw_runtime_read(int fd, struct vfw_runtime *rt)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(fd, &zero, rt) ? -errno : 0;
+}
+
+int vfw_runtime_write(int fd, const struct vfw_runtime *rt)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(fd, &zero, rt, BPF_ANY) ? -errno : 0;
+}
+
+/* Sums a per-CPU array of n __u64 counters. */
+static int percpu_u64_sum(int fd, __u32 n, __u64 *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *percpu;
+	__u32 i;
+	int cpu, err = 0;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, percpu)) {
+			err = -errno;
+			break;
+		}
+		for (cpu = 0; cpu < ncpu; cpu++)
+			out[i] += percpu[cpu];
+	}
+	free(percpu);
+	return err;
+}
+
+int vfw_tap_stats_read(int fd, __u64 out[VFW_TAP_COUNTER_MAX])
+{
+	return percpu_u64_sum(fd, VFW_TAP_COUNTER_MAX, out);
 }
 
 int vfw_map_max_entries(int fd, __u32 *max)

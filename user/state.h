@@ -22,6 +22,10 @@ enum vfw_map_id {
 	VFW_MAP_PINHOLES,
 	VFW_MAP_FRAGS,
 	VFW_MAP_IFACES,
+	VFW_MAP_RUNTIME,
+	VFW_MAP_TAP,
+	VFW_MAP_TAP_STATS,
+	VFW_MAP_CALLS,
 	VFW_MAP_COUNT,
 };
 
@@ -57,6 +61,14 @@ __u64 vfw_now_ns(void);   /* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */
 int vfw_ports_set(int fd, __u8 proto, __u16 first, __u16 last, __u8 class);
 int vfw_ports_set_defaults(int fd);
 int vfw_ports_read(int fd, struct vfw_port_class_entry *all /* [65536] */);
+
+/* The TC programs' switches. */
+int vfw_runtime_read(int fd, struct vfw_runtime *rt);
+int vfw_runtime_write(int fd, const struct vfw_runtime *rt);
+void vfw_runtime_defaults(struct vfw_runtime *rt);
+
+/* TC counters summed over CPUs. */
+int vfw_tap_stats_read(int fd, __u64 out[VFW_TAP_COUNTER_MAX]);
 
 /* Per-reason counters summed over CPUs. */
 int vfw_stats_read(int fd, struct vfw_counter out[VFW_REASON_MAX]);
