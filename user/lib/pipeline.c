@@ -17,6 +17,7 @@ struct vfw_pipeline {
 	int outbound;
 	__u64 now_ns;
 	struct sip_msg msg;               /* large: kept here, not on the stack */
+	const struct vfw_sip_obs *current; /* set while the tracker handles one */
 };
 
 struct vfw_pipeline *vfw_pipeline_new_cfg(const struct vfw_tracker_config *cfg,
@@ -95,7 +96,9 @@ static void on_payload(void *ctx, const struct vfw_datagram *d)
 	}
 	p->stats.sip_messages++;
 	fill_obs(p, d, &obs);
+	p->current = &obs;
 	vfw_tracker_observe(p->tracker, &obs);
+	p->current = NULL;
 }
 
 int vfw_pipeline_packet(struct vfw_pipeline *p, const __u8 *l3, size_t len,
@@ -116,6 +119,11 @@ void vfw_pipeline_tick(struct vfw_pipeline *p, __u64 now_ns)
 {
 	vfw_pkt_expire(p->pkt, now_ns);
 	vfw_tracker_tick(p->tracker, now_ns);
+}
+
+const struct vfw_sip_obs *vfw_pipeline_current_obs(const struct vfw_pipeline *p)
+{
+	return p->current;
 }
 
 struct vfw_tracker *vfw_pipeline_tracker(struct vfw_pipeline *p)

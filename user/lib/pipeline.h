@@ -59,6 +59,13 @@ int vfw_pipeline_packet(struct vfw_pipeline *p, const __u8 *l3, size_t len,
 /* Tracker expiry (registrations, calls) and reassembly/TCP state expiry. */
 void vfw_pipeline_tick(struct vfw_pipeline *p, __u64 now_ns);
 
+/*
+ * While a sink callback runs from inside vfw_pipeline_packet(): the SIP
+ * observation that caused the event (addresses, ports, the parsed message).
+ * NULL otherwise, e.g. for events from vfw_pipeline_tick().
+ */
+const struct vfw_sip_obs *vfw_pipeline_current_obs(const struct vfw_pipeline *p);
+
 /* For export/import of call records. */
 struct vfw_tracker *vfw_pipeline_tracker(struct vfw_pipeline *p);
 
