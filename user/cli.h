@@ -16,6 +16,7 @@ enum {
 
 struct cli {
 	const char *pin_dir;
+	bool pin_dir_set;   /* given on the command line */
 	bool json;
 	bool verbose;
 	struct json jw;   /* the --json writer, on stdout */

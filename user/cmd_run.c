@@ -1,8 +1,125 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* voipfw run: not implemented yet. */
+/* voipfw run [--config FILE] [--iface IF] [--pin-dir DIR] */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
 #include "cli.h"
+#include "daemon.h"
+#include "log.h"
+
+#define CONFIG_MAX_BYTES (1U << 20)
+
+static void run_usage(void)
+{
+	printf("Usage: voipfw run [--config FILE] [--iface IF[,IF...]] [--pin-dir DIR]\n"
+	       "Attaches to the interfaces (reusing pinned state), applies the\n"
+	       "config and follows SIP: learns trunks from registrations and opens\n"
+	       "per-call media pinholes. Options override the file; without a\n"
+	       "file, built-in defaults apply and --iface is required.\n"
+	       "SIGHUP reloads the file without touching live calls; SIGTERM exits\n"
+	       "and leaves the firewall attached and enforcing.\n");
+}
+
+/* Reads a whole (small) file; NUL-terminated. */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f) {
+		pr_err("cannot open config %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(CONFIG_MAX_BYTES + 1);
+	if (!buf) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+	fclose(f);
+	if (n > CONFIG_MAX_BYTES) {
+		pr_err("config %s is larger than %u bytes", path, CONFIG_MAX_BYTES);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Defaults, then the file on top. Logs and returns -errno on failure. */
+int vfw_config_load(const char *path, struct vfw_config *cfg)
+{
+	char err[256];
+	char *text;
+	int rc;
+
+	vfw_config_defaults(cfg);
+	if (!path)
+		return 0;
+	text = read_file(path);
+	if (!text)
+		return -EINVAL;
+	rc = vfw_config_parse(cfg, text, err, sizeof(err));
+	free(text);
+	if (rc)
+		pr_err("%s:%s", path, err);
+	return rc;
+}
+
+/* "--iface a,b" or repeated: replaces the file's interface list. */
+static int set_ifaces(struct vfw_config *cfg, const char *list)
+{
+	char buf[256], *save = NULL, *tok;
+
+	if (strlen(list) >= sizeof(buf))
+		return usage_error("--iface list too long");
+	snprintf(buf, sizeof(buf), "%s", list);
+	cfg->n_ifaces = 0;
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (cfg->n_ifaces >= VFW_CONFIG_MAX_IFACES)
+			return usage_error("at most %d interfaces", VFW_CONFIG_MAX_IFACES);
+		if (strlen(tok) >= VFW_CONFIG_IFNAMSIZ || strchr(tok, '/'))
+			return usage_error("'%s' is not a valid interface name", tok);
+		snprintf(cfg->ifaces[cfg->n_ifaces++], VFW_CONFIG_IFNAMSIZ, "%s", tok);
+	}
+	if (!cfg->n_ifaces)
+		return usage_error("--iface needs an interface name");
+	return EXIT_OK;
+}
 
 int do_run(int argc, char **argv)
 {
-	return usage_error("run is not implemented yet");
+	struct vfw_daemon_opts o = {};
+	const char *iface = NULL;
+	int rc;
+
+	if (argc == 1 && strcmp(argv[0], "help") == 0) {
+		run_usage();
+		return EXIT_OK;
+	}
+	if (args_take_value(&argc, argv, "config", 'c', &o.config_path) < 0)
+		return usage_error("--config needs a file");
+	if (args_take_value(&argc, argv, "iface", 'i', &iface) < 0)
+		return usage_error("--iface needs an interface name");
+	rc = expect_no_more(argc, argv);
+	if (rc)
+		return rc;
+	if (vfw_config_load(o.config_path, &o.cfg))
+		return EXIT_FAIL;
+	if (iface) {
+		rc = set_ifaces(&o.cfg, iface);
+		if (rc)
+			return rc;
+	}
+	if (cli.pin_dir_set || !o.config_path)
+		snprintf(o.cfg.pin_dir, sizeof(o.cfg.pin_dir), "%s", cli.pin_dir);
+	if (!o.cfg.n_ifaces)
+		return usage_error("no interface: give --iface IF or 'interface =' in the config");
+	if (!have_privileges())
+		return EXIT_FAIL;
+	return exit_code(vfw_daemon_run(&o));
 }

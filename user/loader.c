@@ -90,9 +90,24 @@ static struct bpf_map *skel_map(struct voipfw_bpf *skel, enum vfw_map_id id)
  * Points every map at its pin. Existing pins are reused by libbpf; their
  * size is adopted so a daemon-resized map is not rejected as incompatible.
  */
-static int setup_pins(struct voipfw_bpf *skel, const char *dir,
+static __u32 wanted_size(const struct vfw_attach_opts *o, enum vfw_map_id id)
+{
+	switch (id) {
+	case VFW_MAP_TRUNKS:
+		return o->max_trunks;
+	case VFW_MAP_PINHOLES:
+		return o->max_pinholes;
+	case VFW_MAP_CALLS:
+		return o->max_calls;
+	default:
+		return 0;
+	}
+}
+
+static int setup_pins(struct voipfw_bpf *skel, const struct vfw_attach_opts *o,
 		      struct pinned_before *before)
 {
+	const char *dir = o->pin_dir;
 	char path[PATH_MAX];
 	__u32 max;
 	int id, fd, err;
@@ -112,6 +127,8 @@ static int setup_pins(struct voipfw_bpf *skel, const char *dir,
 			if (err)
 				return err;
 			bpf_map__set_max_entries(map, max);
+		} else if (wanted_size(o, id)) {
+			bpf_map__set_max_entries(map, wanted_size(o, id));
 		}
 		err = bpf_map__set_pin_path(map, path);
 		if (err)
@@ -345,7 +362,7 @@ int vfw_attach(const struct vfw_attach_opts *o)
 	}
 	skel->rodata->cfg_l2 = l2;
 	skel->rodata->cfg_monitor = o->monitor;
-	err = setup_pins(skel, o->pin_dir, &before);
+	err = setup_pins(skel, o, &before);
 	if (err)
 		goto cleanup;
 	err = voipfw_bpf__load(skel);

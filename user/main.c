@@ -192,6 +192,7 @@ int main(int argc, char **argv)
 			return usage_error("--pin-dir must be an absolute path, not '%s'",
 					   pin_dir);
 		cli.pin_dir = pin_dir;
+		cli.pin_dir_set = true;
 	}
 	json_init(&cli.jw, stdout);
 	rc = cmd_dispatch("", top_cmds, argc, argv, usage);

@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * voipfw run: attach, apply the config, then follow SIP.
+ *
+ * The TC programs hand every SIP packet to a ring buffer; the pipeline
+ * (user/lib/pipeline.h) parses it and drives the trackers, whose events are
+ * applied here to the pinned maps. All state that matters lives in those
+ * maps (trunks, pinholes, and the call records of live calls), so the
+ * daemon can die at any moment: the XDP program keeps enforcing, and a
+ * restart reconciles from the maps.
+ */
+#include "daemon.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "loader.h"
+#include "log.h"
+#include "names.h"
+#include "pipeline.h"
+#include "state.h"
+
+#define NSEC              1000000000ULL
+#define POLL_MS           250
+#define GC_INTERVAL_NS    (1 * NSEC)
+#define MAX_DIRTY_CALLS   64
+#define MAX_GC_BATCH      4096
+
+struct daemon {
+	struct vfw_config cfg;
+	const char *config_path;
+	int fds[VFW_MAP_COUNT];
+	struct ring_buffer *rb;
+	struct vfw_pipeline *pipe;
+	void *dns;  /* DNS trunks: wired in when user/dns.c lands */
+	/* calls whose record must be saved once the current packet is done */
+	__u64 dirty[MAX_DIRTY_CALLS];
+	unsigned n_dirty;
+	__u64 next_gc_ns;
+	__u64 next_summary_ns;
+	struct vfw_counter last_stats[VFW_REASON_MAX];
+};
+
+static volatile sig_atomic_t got_stop, got_reload;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_reload = 1;
+	else
+		got_stop = 1;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/* ---- applying tracker events to the maps ---- */
+
+static void mark_dirty(struct daemon *d, __u64 call_hash)
+{
+	unsigned i;
+
+	if (!call_hash)
+		return;
+	for (i = 0; i < d->n_dirty; i++)
+		if (d->dirty[i] == call_hash)
+			return;
+	if (d->n_dirty < MAX_DIRTY_CALLS)
+		d->dirty[d->n_dirty++] = call_hash;
+	else
+		pr_warn("too many calls changed by one packet; call %llx not saved",
+			(unsigned long long)call_hash);
+}
+
+/* Saves (or forgets) the records of the calls the last packet changed. */
+static void save_dirty_calls(struct daemon *d)
+{
+	struct vfw_tracker *t = vfw_pipeline_tracker(d->pipe);
+	struct vfw_call_record rec;
+	unsigned i;
+
+	for (i = 0; i < d->n_dirty; i++) {
+		__u64 key = d->dirty[i];
+
+		if (vfw_tracker_export_call(t, key, &rec) == 0) {
+			if (bpf_map_update_elem(d->fds[VFW_MAP_CALLS], &key, &rec,
+						BPF_ANY))
+				pr_warn("cannot save call %llx: %s",
+					(unsigned long long)key, strerror(errno));
+		} else {
+			bpf_map_delete_elem(d->fds[VFW_MAP_CALLS], &key);
+		}
+	}
+	d->n_dirty = 0;
+}
+
+static void host_key(struct vfw_lpm_key *key, const __u8 addr[16])
+{
+	memset(key, 0, sizeof(*key));
+	key->prefixlen = 128;
+	memcpy(key->addr, addr, 16);
+}
+
+/*
+ * A learned trunk is a host entry. It is not added where a configured or
+ * static prefix already covers the address: a narrower entry with an expiry
+ * would shadow the wider one in the trie once it expires.
+ */
+static void learn_trunk(struct daemon *d, const struct vfw_event *ev)
+{
+	struct vfw_trunk cur, val = {
+		.expires_ns = ev->expires_ns,
+		.admit = VFW_ADMIT_ALL,
+		.origin = VFW_ORIGIN_LEARNED,
+	};
+	struct vfw_lpm_key key;
+	int fd = d->fds[VFW_MAP_TRUNKS];
+
+	host_key(&key, ev->addr);
+	if (bpf_map_lookup_elem(fd, &key, &cur) == 0 &&
+	    cur.origin != VFW_ORIGIN_LEARNED && !cur.expires_ns)
+		return;
+	if (bpf_map_update_elem(fd, &key, &val, BPF_ANY))
+		pr_warn("cannot learn trunk: %s", strerror(errno));
+}
+
+static void expire_trunk(struct daemon *d, const struct vfw_event *ev)
+{
+	struct vfw_lpm_key key;
+	struct vfw_trunk cur;
+	int fd = d->fds[VFW_MAP_TRUNKS];
+
+	host_key(&key, ev->addr);
+	if (bpf_map_lookup_elem(fd, &key, &cur) == 0 &&
+	    cur.origin == VFW_ORIGIN_LEARNED)
+		bpf_map_delete_elem(fd, &key);
+}
+
+/* Opens or changes a call's pinhole; the idle clock restarts now. */
+static void put_pinhole(struct daemon *d, const struct vfw_event *ev)
+{
+	struct vfw_pinhole_key key;
+	struct vfw_pinhole val;
+	int fd = d->fds[VFW_MAP_PINHOLES];
+	__u64 now = vfw_now_ns();
+
+	vfw_pinhole_key_make(&key, ev->addr, ev->local_port, ev->proto);
+	if (bpf_map_lookup_elem(fd, &key, &val) == 0) {
+		/* an operator's permanent pinhole stays as it is */
+		if (val.origin == VFW_ORIGIN_STATIC && !val.expires_ns)
+			return;
+	} else {
+		memset(&val, 0, sizeof(val));
+		val.created_ns = now;
+	}
+	val.expires_ns = ev->expires_ns;
+	val.idle_ns = ev->idle_ns;
+	val.last_seen_ns = now;
+	val.call_hash = ev->call_hash;
+	val.origin = VFW_ORIGIN_CALL;
+	if (bpf_map_update_elem(fd, &key, &val, BPF_ANY))
+		pr_warn("cannot open pinhole: %s%s", strerror(errno),
+			errno == E2BIG ? " (pinhole table full)" : "");
+}
+
+static void close_pinhole(struct daemon *d, const struct vfw_event *ev)
+{
+	struct vfw_pinhole_key key;
+	struct vfw_pinhole val;
+	int fd = d->fds[VFW_MAP_PINHOLES];
+
+	vfw_pinhole_key_make(&key, ev->addr, ev->local_port, ev->proto);
+	if (bpf_map_lookup_elem(fd, &key, &val) == 0 &&
+	    val.origin == VFW_ORIGIN_CALL && val.call_hash == ev->call_hash)
+		bpf_map_delete_elem(fd, &key);
+}
+
+static void log_event(const struct vfw_event *ev, __u64 now)
+{
+	char addr[VFW_ADDR_STRLEN];
+	const char *name = vfw_event_type_name(ev->type);
+
+	vfw_addr_str(ev->addr, addr, sizeof(addr));
+	switch (ev->type) {
+	case VFW_EV_TRUNK_LEARN:
+	case VFW_EV_TRUNK_REFRESH:
+		pr_info("%s %s expires in %llus (%s)", name, addr,
+			(unsigned long long)(ev->expires_ns > now ?
+					     (ev->expires_ns - now) / NSEC : 0),
+			ev->reason);
+		break;
+	case VFW_EV_TRUNK_EXPIRE:
+		pr_info("%s %s (%s)", name, addr, ev->reason);
+		break;
+	case VFW_EV_PINHOLE_OPEN:
+	case VFW_EV_PINHOLE_UPDATE:
+		pr_info("%s %s %s -> port %u call %s idle %llus%s (%s)", name,
+			vfw_proto_name(ev->proto), addr, ev->local_port,
+			ev->call_id, (unsigned long long)(ev->idle_ns / NSEC),
+			ev->provisional ? " provisional" : "", ev->reason);
+		break;
+	case VFW_EV_PINHOLE_CLOSE:
+		pr_info("%s %s %s -> port %u call %s (%s)", name,
+			vfw_proto_name(ev->proto), addr, ev->local_port,
+			ev->call_id, ev->reason);
+		break;
+	default:
+		pr_warn("%s%s%s", ev->text, ev->call_id[0] ? " call " : "",
+			ev->call_id);
+	}
+}
+
+static void on_event(void *ctx, const struct vfw_event *ev)
+{
+	struct daemon *d = ctx;
+
+	log_event(ev, vfw_now_ns());
+	switch (ev->type) {
+	case VFW_EV_TRUNK_LEARN:
+	case VFW_EV_TRUNK_REFRESH:
+		if (d->cfg.registrations)
+			learn_trunk(d, ev);
+		break;
+	case VFW_EV_TRUNK_EXPIRE:
+		expire_trunk(d, ev);
+		break;
+	case VFW_EV_PINHOLE_OPEN:
+	case VFW_EV_PINHOLE_UPDATE:
+		put_pinhole(d, ev);
+		break;
+	case VFW_EV_PINHOLE_CLOSE:
+		close_pinhole(d, ev);
+		break;
+	default:
+		break;
+	}
+	mark_dirty(d, ev->call_hash);
+}
+
+/* ---- the SIP tap ---- */
+
+static int on_tap(void *ctx, void *data, size_t size)
+{
+	const struct vfw_tap_hdr *h = data;
+	struct daemon *d = ctx;
+
+	/* The ring buffer is written by our program, but check anyway. */
+	if (size < sizeof(*h) || h->cap_len > size - sizeof(*h) ||
+	    h->cap_len > VFW_TAP_SNAPLEN)
+		return 0;
+	vfw_pipeline_packet(d->pipe, (const __u8 *)data + sizeof(*h),
+			    h->cap_len, h->dir == VFW_TAP_EGRESS, h->ts_ns);
+	save_dirty_calls(d);
+	return 0;
+}
+
+/* ---- config application ---- */
+
+static __u8 class_in(const struct vfw_port_list *sip,
+		     const struct vfw_port_list *media, __u32 port)
+{
+	__u32 i;
+
+	for (i = 0; i < sip->n && i < VFW_CONFIG_MAX_RANGES; i++)
+		if (port >= sip->r[i].first && port <= sip->r[i].last)
+			return VFW_CLASS_SIP;
+	for (i = 0; i < media->n && i < VFW_CONFIG_MAX_RANGES; i++)
+		if (port >= media->r[i].first && port <= media->r[i].last)
+			return VFW_CLASS_MEDIA;
+	return VFW_CLASS_NONE;
+}
+
+/* Writes only the ports whose class changes, so live traffic sees no gap. */
+static int apply_ports(struct daemon *d)
+{
+	const struct vfw_config *c = &d->cfg;
+	struct vfw_port_class_entry cur, want;
+	int fd = d->fds[VFW_MAP_PORTS];
+	__u32 port;
+
+	for (port = 0; port < VFW_PORT_SLOTS; port++) {
+		want.udp = class_in(&c->sip_udp, &c->media_udp, port);
+		want.tcp = class_in(&c->sip_tcp, &c->media_tcp, port);
+		if (bpf_map_lookup_elem(fd, &port, &cur))
+			return -errno;
+		if (cur.udp == want.udp && cur.tcp == want.tcp)
+			continue;
+		if (bpf_map_update_elem(fd, &port, &want, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static bool config_has_trunk(const struct vfw_config *c,
+			     const struct vfw_lpm_key *key, __u32 *admit)
+{
+	struct vfw_lpm_key k;
+	__u32 i;
+
+	for (i = 0; i < c->n_static && i < VFW_CONFIG_MAX_STATIC; i++) {
+		vfw_prefix_to_lpm_key(&c->statics[i].prefix, &k);
+		if (k.prefixlen == key->prefixlen && !memcmp(k.addr, key->addr, 16)) {
+			*admit = c->statics[i].admit;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Config trunks: add what the file lists, remove config entries it no longer does. */
+static int apply_trunks(struct daemon *d)
+{
+	struct vfw_lpm_key key, next, *prev = NULL, stale[VFW_CONFIG_MAX_STATIC];
+	const struct vfw_config *c = &d->cfg;
+	int fd = d->fds[VFW_MAP_TRUNKS];
+	unsigned n_stale = 0, i;
+	struct vfw_trunk val;
+	__u32 admit;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val) ||
+		    val.origin != VFW_ORIGIN_CONFIG)
+			continue;
+		if (!config_has_trunk(c, &key, &admit) && n_stale < VFW_CONFIG_MAX_STATIC)
+			stale[n_stale++] = key;
+	}
+	for (i = 0; i < n_stale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	for (i = 0; i < c->n_static && i < VFW_CONFIG_MAX_STATIC; i++) {
+		struct vfw_trunk t = {
+			.admit = c->statics[i].admit,
+			.origin = VFW_ORIGIN_CONFIG,
+		};
+
+		vfw_prefix_to_lpm_key(&c->statics[i].prefix, &key);
+		if (bpf_map_update_elem(fd, &key, &t, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int apply_runtime(struct daemon *d, bool tap)
+{
+	const struct vfw_config *c = &d->cfg;
+	struct vfw_runtime rt = {
+		.reply_ttl_ns = c->reply_pinholes ? (__u64)c->reply_ttl * NSEC : 0,
+		.egress_media_idle_ns = c->egress_media ?
+			(__u64)c->egress_media_idle * NSEC : 0,
+		.tap = tap,
+	};
+
+	return vfw_runtime_write(d->fds[VFW_MAP_RUNTIME], &rt);
+}
+
+static int apply_config(struct daemon *d)
+{
+	int err;
+
+	vfw_log_set_level(d->cfg.log_level);
+	err = apply_ports(d);
+	if (err) {
+		pr_err("cannot apply ports: %s", strerror(-err));
+		return err;
+	}
+	err = apply_trunks(d);
+	if (err) {
+		pr_err("cannot apply trunks: %s", strerror(-err));
+		return err;
+	}
+	err = apply_runtime(d, true);
+	if (err)
+		pr_err("cannot apply run-time settings: %s", strerror(-err));
+	return err;
+}
+
+static int attach_all(struct daemon *d)
+{
+	const struct vfw_config *c = &d->cfg;
+	__u32 i;
+	int err;
+
+	for (i = 0; i < c->n_ifaces; i++) {
+		struct vfw_attach_opts o = {
+			.ifname = c->ifaces[i],
+			.pin_dir = c->pin_dir,
+			.mode = c->xdp_mode,
+			.monitor = c->monitor,
+			.max_trunks = c->max_trunks,
+			.max_pinholes = c->max_pinholes,
+			.max_calls = c->max_calls,
+		};
+
+		err = vfw_attach(&o);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Calls that were live when the last daemon stopped. */
+static void restore_calls(struct daemon *d)
+{
+	struct vfw_tracker *t = vfw_pipeline_tracker(d->pipe);
+	int fd = d->fds[VFW_MAP_CALLS];
+	struct vfw_call_record rec;
+	__u64 key, next, *prev = NULL;
+	unsigned restored = 0, bad = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &rec))
+			continue;
+		/* map contents are checked by the import, never trusted */
+		if (vfw_tracker_import_call(t, &rec) == 0)
+			restored++;
+		else
+			bad++;
+	}
+	if (restored || bad)
+		pr_info("restored %u live call%s from %s%s", restored,
+			restored == 1 ? "" : "s", d->cfg.pin_dir,
+			bad ? " (some records were unusable)" : "");
+}
+
+/* ---- housekeeping ---- */
+
+static bool pinhole_dead(const struct vfw_pinhole *v, __u64 now)
+{
+	return (v->expires_ns && now >= v->expires_ns) ||
+	       (v->idle_ns && now > v->last_seen_ns &&
+		now - v->last_seen_ns > v->idle_ns);
+}
+
+static void gc_pinholes(struct daemon *d, __u64 now)
+{
+	static struct vfw_pinhole_key dead[MAX_GC_BATCH];
+	struct vfw_pinhole_key key, next, *prev = NULL;
+	int fd = d->fds[VFW_MAP_PINHOLES];
+	struct vfw_pinhole val;
+	unsigned n = 0, i;
+	char addr[VFW_ADDR_STRLEN];
+
+	while (n < MAX_GC_BATCH && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val) == 0 &&
+		    pinhole_dead(&val, now)) {
+			dead[n++] = key;
+			if (val.origin == VFW_ORIGIN_CALL)
+				pr_info("pinhole_close %s %s -> port %u (%s)",
+					vfw_proto_name(key.proto),
+					vfw_addr_str(key.addr, addr, sizeof(addr)),
+					key.local_port,
+					val.expires_ns && now >= val.expires_ns ?
+					"call time cap" : "media idle");
+		}
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &dead[i]);
+}
+
+static void gc_trunks(struct daemon *d, __u64 now)
+{
+	struct vfw_lpm_key key, next, *prev = NULL, dead[256];
+	int fd = d->fds[VFW_MAP_TRUNKS];
+	struct vfw_trunk val;
+	unsigned n = 0, i;
+
+	while (n < 256 && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val) == 0 &&
+		    val.expires_ns && now >= val.expires_ns)
+			dead[n++] = key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &dead[i]);
+}
+
+/* One line per interval: what was dropped, by reason. */
+static void drop_summary(struct daemon *d)
+{
+	struct vfw_counter now[VFW_REASON_MAX];
+	char line[512];
+	size_t off = 0;
+	__u32 r;
+
+	if (vfw_stats_read(d->fds[VFW_MAP_STATS], now))
+		return;
+	for (r = VFW_FIRST_DROP_REASON; r < VFW_REASON_MAX; r++) {
+		__u64 delta = now[r].packets - d->last_stats[r].packets;
+
+		if (delta && off < sizeof(line))
+			off += snprintf(line + off, sizeof(line) - off, "%s%s %llu",
+					off ? ", " : "", vfw_reason_name(r),
+					(unsigned long long)delta);
+	}
+	memcpy(d->last_stats, now, sizeof(now));
+	if (off)
+		pr_info("%s in the last %us: %s",
+			d->cfg.monitor ? "would have dropped" : "dropped",
+			d->cfg.drop_summary_interval, line);
+}
+
+static void housekeeping(struct daemon *d)
+{
+	__u64 now = vfw_now_ns();
+
+	if (now < d->next_gc_ns)
+		return;
+	d->next_gc_ns = now + GC_INTERVAL_NS;
+	vfw_pipeline_tick(d->pipe, now);
+	save_dirty_calls(d);
+	gc_pinholes(d, now);
+	gc_trunks(d, now);
+	if (d->cfg.drop_summary_interval && now >= d->next_summary_ns) {
+		d->next_summary_ns = now + (__u64)d->cfg.drop_summary_interval * NSEC;
+		drop_summary(d);
+	}
+}
+
+/* SIGHUP: new ports, trunks, switches; live calls and pinholes untouched. */
+static void reload(struct daemon *d)
+{
+	struct vfw_config fresh;
+
+	if (!d->config_path) {
+		pr_info("reload: no config file, nothing to do");
+		return;
+	}
+	if (vfw_config_load(d->config_path, &fresh)) {
+		pr_err("reload: keeping the running config");
+		return;
+	}
+	/* Where we are attached is not changed by a reload. */
+	memcpy(fresh.ifaces, d->cfg.ifaces, sizeof(fresh.ifaces));
+	fresh.n_ifaces = d->cfg.n_ifaces;
+	memcpy(fresh.pin_dir, d->cfg.pin_dir, sizeof(fresh.pin_dir));
+	d->cfg = fresh;
+	if (apply_config(d) == 0)
+		pr_info("reloaded %s", d->config_path);
+}
+
+static int setup(struct daemon *d)
+{
+	struct vfw_tracker_config tcfg;
+	struct vfw_sink sink = { .ctx = d, .event = on_event };
+	int err;
+
+	err = attach_all(d);
+	if (err)
+		return err;
+	err = vfw_maps_open(d->cfg.pin_dir, d->fds);
+	if (err)
+		return err;
+	err = apply_config(d);
+	if (err)
+		return err;
+	vfw_config_tracker(&d->cfg, &tcfg);
+	d->pipe = vfw_pipeline_new(&tcfg, sink);
+	if (!d->pipe)
+		return -ENOMEM;
+	restore_calls(d);
+	d->rb = ring_buffer__new(d->fds[VFW_MAP_TAP], on_tap, d, NULL);
+	if (!d->rb) {
+		err = -errno;
+		pr_err("cannot open the SIP tap ring buffer: %s", strerror(-err));
+		return err;
+	}
+	if (d->cfg.n_dns)
+		pr_warn("DNS trunks are not supported by this build yet");
+	vfw_stats_read(d->fds[VFW_MAP_STATS], d->last_stats);
+	d->next_summary_ns = vfw_now_ns() +
+			     (__u64)d->cfg.drop_summary_interval * NSEC;
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	/* Nobody reads the tap any more; the filter itself stays. */
+	if (d->fds[VFW_MAP_RUNTIME] >= 0)
+		apply_runtime(d, false);
+	ring_buffer__free(d->rb);
+	vfw_pipeline_free(d->pipe);
+	vfw_maps_close(d->fds);
+}
+
+int vfw_daemon_run(const struct vfw_daemon_opts *opts)
+{
+	struct daemon *d;
+	int i, err;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	for (i = 0; i < VFW_MAP_COUNT; i++)
+		d->fds[i] = -1;
+	d->cfg = opts->cfg;
+	d->config_path = opts->config_path;
+	vfw_log_set_level(d->cfg.log_level);
+
+	err = install_signals();
+	err = err ?: setup(d);
+	if (err)
+		goto cleanup;
+	pr_info("running on %u interface%s, %s, pin dir %s", d->cfg.n_ifaces,
+		d->cfg.n_ifaces == 1 ? "" : "s",
+		d->cfg.monitor ? "monitor mode" : "enforcing", d->cfg.pin_dir);
+	sd_notify(0, "READY=1\nSTATUS=following SIP");
+
+	while (!got_stop) {
+		err = ring_buffer__poll(d->rb, POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			pr_err("reading the SIP tap failed: %s", strerror(-err));
+			break;
+		}
+		err = 0;
+		if (got_reload) {
+			got_reload = 0;
+			sd_notify(0, "RELOADING=1");
+			reload(d);
+			sd_notify(0, "READY=1");
+		}
+		housekeeping(d);
+		sd_notify(0, "WATCHDOG=1");
+	}
+	sd_notify(0, "STOPPING=1");
+	pr_info("stopping; the firewall stays attached ('voipfw detach' removes it)");
+cleanup:
+	teardown(d);
+	free(d);
+	return err;
+}
