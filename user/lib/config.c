@@ -539,51 +539,56 @@ static int set_dns(struct parse *p, const struct key_def *k, const char *v,
 /* ---- the key table ---- */
 
 #define OFF(f) offsetof(struct vfw_config, f)
-#define NUM(sec, key, f, lo, hi) \
-	{ sec, key, set_u32, OFF(f), lo, hi, false, false }
-#define NUM_OFF(sec, key, f, lo, hi) \
-	{ sec, key, set_u32, OFF(f), lo, hi, true, false }
-#define BOOL(sec, key, f) { sec, key, set_bool, OFF(f), 0, 0, false, false }
+#define KEY(sec, key, fn) { .section = sec, .name = key, .set = fn }
+#define LIST(sec, key, fn) \
+	{ .section = sec, .name = key, .set = fn, .repeatable = true }
+#define PORTS(key) \
+	{ .section = "ports", .name = #key, .set = set_ports, .off = OFF(key) }
+#define BOOL(sec, key) \
+	{ .section = sec, .name = #key, .set = set_bool, .off = OFF(key) }
+#define NUM(sec, key, lo, hi) { .section = sec, .name = #key, .set = set_u32, \
+	.off = OFF(key), .min = lo, .max = hi }
+/* 0 is accepted below lo and means "off". */
+#define NUM_OFF(sec, key, lo, hi) { .section = sec, .name = #key, .set = set_u32, \
+	.off = OFF(key), .min = lo, .max = hi, .zero_off = true }
 
 static const struct key_def keys[K_COUNT] = {
-	[K_INTERFACE] = { "general", "interface", set_interface, 0, 0, 0, false, true },
-	[K_PIN_DIR] = { "general", "pin_dir", set_pin_dir },
-	[K_MODE] = { "general", "mode", set_mode },
-	[K_XDP_MODE] = { "general", "xdp_mode", set_xdp_mode },
-	[K_SIP_UDP] = { "ports", "sip_udp", set_ports, OFF(sip_udp) },
-	[K_SIP_TCP] = { "ports", "sip_tcp", set_ports, OFF(sip_tcp) },
-	[K_MEDIA_UDP] = { "ports", "media_udp", set_ports, OFF(media_udp) },
-	[K_MEDIA_TCP] = { "ports", "media_tcp", set_ports, OFF(media_tcp) },
-	[K_STATIC] = { "trunks", "static", set_static, 0, 0, 0, false, true },
-	[K_DNS] = { "trunks", "dns", set_dns, 0, 0, 0, false, true },
-	[K_DNS_MIN_TTL] = NUM("trunks", "dns_min_ttl", dns_min_ttl,
+	[K_INTERFACE] = LIST("general", "interface", set_interface),
+	[K_PIN_DIR] = KEY("general", "pin_dir", set_pin_dir),
+	[K_MODE] = KEY("general", "mode", set_mode),
+	[K_XDP_MODE] = KEY("general", "xdp_mode", set_xdp_mode),
+	[K_SIP_UDP] = PORTS(sip_udp),
+	[K_SIP_TCP] = PORTS(sip_tcp),
+	[K_MEDIA_UDP] = PORTS(media_udp),
+	[K_MEDIA_TCP] = PORTS(media_tcp),
+	[K_STATIC] = LIST("trunks", "static", set_static),
+	[K_DNS] = LIST("trunks", "dns", set_dns),
+	[K_DNS_MIN_TTL] = NUM("trunks", dns_min_ttl,
 			      VFW_CONFIG_DNS_TTL_MIN, VFW_CONFIG_DNS_TTL_MAX),
-	[K_DNS_MAX_TTL] = NUM("trunks", "dns_max_ttl", dns_max_ttl,
+	[K_DNS_MAX_TTL] = NUM("trunks", dns_max_ttl,
 			      VFW_CONFIG_DNS_TTL_MIN, VFW_CONFIG_DNS_TTL_MAX),
-	[K_REGISTRATIONS] = BOOL("learning", "registrations", registrations),
-	[K_REPLY_PINHOLES] = BOOL("learning", "reply_pinholes", reply_pinholes),
-	[K_REPLY_TTL] = NUM("learning", "reply_ttl", reply_ttl,
+	[K_REGISTRATIONS] = BOOL("learning", registrations),
+	[K_REPLY_PINHOLES] = BOOL("learning", reply_pinholes),
+	[K_REPLY_TTL] = NUM("learning", reply_ttl,
 			    VFW_CONFIG_REPLY_TTL_MIN, VFW_CONFIG_REPLY_TTL_MAX),
-	[K_EGRESS_MEDIA] = BOOL("learning", "egress_media", egress_media),
-	[K_EGRESS_MEDIA_IDLE] = NUM("learning", "egress_media_idle", egress_media_idle,
+	[K_EGRESS_MEDIA] = BOOL("learning", egress_media),
+	[K_EGRESS_MEDIA_IDLE] = NUM("learning", egress_media_idle,
 				    VFW_CONFIG_EGRESS_IDLE_MIN, VFW_CONFIG_EGRESS_IDLE_MAX),
-	[K_PROVISIONAL] = BOOL("learning", "provisional_pinholes", provisional_pinholes),
-	[K_REG_GRACE] = NUM("timeouts", "registration_grace", registration_grace,
-			    0, VFW_CONFIG_REG_GRACE_MAX),
-	[K_PINHOLE_IDLE] = NUM_OFF("timeouts", "pinhole_idle", pinhole_idle,
+	[K_PROVISIONAL] = BOOL("learning", provisional_pinholes),
+	[K_REG_GRACE] = NUM("timeouts", registration_grace, 0, VFW_CONFIG_REG_GRACE_MAX),
+	[K_PINHOLE_IDLE] = NUM_OFF("timeouts", pinhole_idle,
 				   VFW_CONFIG_PINHOLE_IDLE_MIN, VFW_CONFIG_PINHOLE_IDLE_MAX),
-	[K_CALL_MAX] = NUM("timeouts", "call_max", call_max,
+	[K_CALL_MAX] = NUM("timeouts", call_max,
 			   VFW_CONFIG_CALL_MAX_MIN, VFW_CONFIG_CALL_MAX_MAX),
-	[K_SETUP_TIMEOUT] = NUM("timeouts", "setup_timeout", setup_timeout,
+	[K_SETUP_TIMEOUT] = NUM("timeouts", setup_timeout,
 				VFW_CONFIG_SETUP_TIMEOUT_MIN, VFW_CONFIG_SETUP_TIMEOUT_MAX),
-	[K_MAX_CALLS] = NUM("limits", "max_calls", max_calls, 1,
-			    VFW_CONFIG_MAX_CALLS_MAX),
-	[K_MAX_PINHOLES] = NUM("limits", "max_pinholes", max_pinholes,
+	[K_MAX_CALLS] = NUM("limits", max_calls, 1, VFW_CONFIG_MAX_CALLS_MAX),
+	[K_MAX_PINHOLES] = NUM("limits", max_pinholes,
 			       VFW_CONFIG_MAX_PINHOLES_MIN, VFW_CONFIG_MAX_PINHOLES_MAX),
-	[K_MAX_TRUNKS] = NUM("limits", "max_trunks", max_trunks,
+	[K_MAX_TRUNKS] = NUM("limits", max_trunks,
 			     VFW_CONFIG_MAX_TRUNKS_MIN, VFW_CONFIG_MAX_TRUNKS_MAX),
-	[K_LOG_LEVEL] = { "log", "level", set_level },
-	[K_DROP_SUMMARY] = NUM_OFF("log", "drop_summary_interval", drop_summary_interval,
+	[K_LOG_LEVEL] = KEY("log", "level", set_level),
+	[K_DROP_SUMMARY] = NUM_OFF("log", drop_summary_interval,
 				   VFW_CONFIG_DROP_SUMMARY_MIN, VFW_CONFIG_DROP_SUMMARY_MAX),
 };
 
