@@ -273,22 +273,42 @@ static int mem_case_eq(const __u8 *a, const char *b, size_t n)
 	return 1;
 }
 
+/* RFC 3261 token characters (a method name). */
+static int is_token_char(__u8 c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || (c && strchr("-.!%*_+`'~", c));
+}
+
 /*
  * RTP starts with version bits 10 (0x80..0xbf), STUN with 0x00/0x01, a
- * keep-alive with CR LF; SIP with an upper-case method or "SIP/2.0", and its
- * first line names "SIP/2.0". Cheap enough for every media packet.
+ * keep-alive with CR LF. SIP starts with a status line "SIP/2.0 ..." or a
+ * request line "METHOD SP Request-URI SP SIP/2.0" -- which no header line
+ * matches ("Via: SIP/2.0/UDP" has a colon after its name), so this also
+ * finds message starts when resynchronising a TCP stream. Cheap enough for
+ * every media packet: RTP fails on the first byte.
  */
 int vfw_looks_like_sip(const __u8 *buf, size_t len)
 {
 	size_t limit = len < SIP_START_LINE_MAX ? len : SIP_START_LINE_MAX;
-	size_t i;
+	const __u8 *nl;
+	size_t i, end;
 
-	if (limit < 7 || buf[0] < 'A' || buf[0] > 'Z')
+	if (limit < 8 || buf[0] < 'A' || buf[0] > 'Z')
 		return 0;
-	for (i = 0; i + 7 <= limit && buf[i] != '\n'; i++)
-		if (mem_case_eq(buf + i, "SIP/2.0", 7))
-			return 1;
-	return 0;
+	if (mem_case_eq(buf, "SIP/2.0 ", 8))
+		return 1;
+	for (i = 0; i < limit && is_token_char(buf[i]); i++)
+		;
+	if (i == limit || buf[i] != ' ')
+		return 0;
+	nl = memchr(buf, '\n', limit);
+	if (!nl)
+		return 0;
+	end = (size_t)(nl - buf);
+	if (end && buf[end - 1] == '\r')
+		end--;
+	return end >= i + 9 && mem_case_eq(buf + end - 8, " SIP/2.0", 8);
 }
 
 /* Offset just past the blank line ending the headers, or 0 when not there. */

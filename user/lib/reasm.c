@@ -451,20 +451,56 @@ static void flow_lose_sync(struct vfw_tcp *t, struct tcp_flow *f)
 	f->synced = 0;
 }
 
-/* Offset of the first line in buf that starts a SIP message, or len. */
+static const char *const known_methods[] = {
+	"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "UPDATE",
+	"PRACK", "INFO", "NOTIFY", "SUBSCRIBE", "MESSAGE", "REFER", "PUBLISH",
+};
+
+/*
+ * Where a message starts inside the line [0, n) when it does not start at
+ * the line's beginning: the previous message's body has no line end of its
+ * own, so "helloSIP/2.0 200 OK" or "helloINVITE sip:..." are what follows a
+ * body. A status line is unambiguous; for a request line the token before
+ * the first space must end with a method we know. Returns n when neither.
+ */
+static size_t start_inside_line(const __u8 *line, size_t n, size_t avail)
+{
+	size_t i, sp, m;
+
+	for (i = 1; i + 9 <= n; i++)
+		if (!memcmp(line + i, "SIP/2.0 ", 8) && line[i + 8] >= '1' &&
+		    line[i + 8] <= '6')
+			return i;
+	for (sp = 0; sp < n && line[sp] != ' '; sp++)
+		;
+	for (m = 0; m < sizeof(known_methods) / sizeof(known_methods[0]); m++) {
+		size_t k = strlen(known_methods[m]);
+
+		if (sp > k && !memcmp(line + sp - k, known_methods[m], k) &&
+		    vfw_looks_like_sip(line + sp - k, avail - (sp - k)))
+			return sp - k;
+	}
+	return n;
+}
+
+/* Offset of the first SIP message start in buf (see above), or len. */
 static size_t find_message_start(const __u8 *buf, size_t len)
 {
 	size_t i = 0;
 
 	while (i < len) {
-		const __u8 *nl;
+		const __u8 *nl = memchr(buf + i, '\n', len - i);
+		size_t line_len = nl ? (size_t)(nl - (buf + i)) : len - i;
+		size_t in;
 
 		if (vfw_looks_like_sip(buf + i, len - i))
 			return i;
-		nl = memchr(buf + i, '\n', len - i);
+		in = start_inside_line(buf + i, line_len, len - i);
+		if (in < line_len)
+			return i + in;
 		if (!nl)
 			break;
-		i = (size_t)(nl - buf) + 1;
+		i += line_len + 1;
 	}
 	return len;
 }
