@@ -122,8 +122,8 @@ e2e_init() {
 		command -v "$tool" >/dev/null || e2e_die "missing tool: $tool"
 	done
 	# Unique per run: our PID plus randomness, checked against existing ones.
-	local try
-	for try in 1 2 3 4 5; do
+	local _try
+	for _try in 1 2 3 4 5; do
 		E2E_ID=vfw$$$(printf '%03x' $((RANDOM % 4096)))
 		ip netns list | grep -q "^${E2E_ID}-" || break
 	done
@@ -253,6 +253,12 @@ ns_stop() {
 
 # ns_log NAME: path of a process's log.
 ns_log() { printf '%s/%s.log' "$E2E_TMP" "$1"; }
+
+# udp_tool NS ARGS...: udp_tool.py (probe | rtp | sip) inside NS, bounded.
+udp_tool() {
+	local ns=$1; shift
+	ns_exec "$ns" "$E2E_PY" "$E2E_DIR/udp_tool.py" "$@"
+}
 
 # wait_udp_listen NS ADDR PORT [TRIES]: poll until something listens.
 wait_udp_listen() {
@@ -387,14 +393,13 @@ topo_up() {
 
 	# Reachability (also resolves neighbours so first packets are not
 	# queued): an ICMP port unreachable back proves the path both ways.
-	local probe="$E2E_PY $E2E_DIR/udp_tool.py probe"
-	ns_exec "$NS_PBX" $probe "$ISP_PROXY_IP" 9 ||
+	udp_tool "$NS_PBX" probe "$ISP_PROXY_IP" 9 ||
 		e2e_die "pbx cannot reach the ISP through the NAT"
-	ns_exec "$NS_ISP" $probe "$ROUTER_WAN_IP" 9 || e2e_die "isp -> router"
-	ns_exec "$NS_SCAN" $probe "$ROUTER_WAN_IP" 9 || e2e_die "scanner -> router"
-	ns_exec "$NS_SCAN" $probe "$PBX_IP6" 9 || e2e_die "scanner -> pbx (IPv6)"
+	udp_tool "$NS_ISP" probe "$ROUTER_WAN_IP" 9 || e2e_die "isp -> router"
+	udp_tool "$NS_SCAN" probe "$ROUTER_WAN_IP" 9 || e2e_die "scanner -> router"
+	udp_tool "$NS_SCAN" probe "$PBX_IP6" 9 || e2e_die "scanner -> pbx (IPv6)"
 	for a in "$ISP_CALLER_IP" "$ISP_CALLEE_IP"; do
-		ns_exec "$NS_ROUTER" $probe "$a" 9 || e2e_die "router -> $a"
+		udp_tool "$NS_ROUTER" probe "$a" 9 || e2e_die "router -> $a"
 	done
 	e2e_log "topology up: $NS_INET $NS_ROUTER $NS_ISP $NS_SCAN $NS_PBX"
 }
@@ -688,11 +693,10 @@ scanner_floods() {
 # (IPv4, through the port forward) and to the PBX's IPv6 address (routed),
 # plus plain SIP OPTIONS over IPv6.
 scanner_stray_rtp() {
-	local u="$E2E_PY $E2E_DIR/udp_tool.py"
-	ns_exec "$NS_SCAN" $u rtp "$ROUTER_WAN_IP" "$RTP_MIN-$RTP_MAX" \
+	udp_tool "$NS_SCAN" rtp "$ROUTER_WAN_IP" "$RTP_MIN-$RTP_MAX" \
 		--count "$SCAN_RTP_COUNT" --rate 500 >/dev/null &&
-	ns_exec "$NS_SCAN" $u rtp "$PBX_IP6" "$RTP_MIN-$RTP_MAX" \
+	udp_tool "$NS_SCAN" rtp "$PBX_IP6" "$RTP_MIN-$RTP_MAX" \
 		--count "$SCAN_RTP6_COUNT" --rate 500 >/dev/null &&
-	ns_exec "$NS_SCAN" $u sip "$PBX_IP6" "$SIP_PORT" \
+	udp_tool "$NS_SCAN" sip "$PBX_IP6" "$SIP_PORT" \
 		--count "$SCAN_SIP6_COUNT" --rate 200 >/dev/null
 }

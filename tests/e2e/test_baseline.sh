@@ -18,6 +18,7 @@
 # Last line: "e2e: N passed, M failed"; exit status non-zero on any failure.
 
 set -u
+# shellcheck source-path=SCRIPTDIR
 E2E_BUDGET=${E2E_BUDGET:-115}
 # Whole-run bound: re-exec under timeout (--foreground: Ctrl-C still works;
 # on expiry the TERM trap tears everything down).
@@ -26,7 +27,7 @@ if [ -z "${E2E_UNDER_TIMEOUT:-}" ]; then
 	exec timeout --foreground -k 30 "$E2E_BUDGET" bash "$0" "$@"
 fi
 
-# shellcheck source=tests/e2e/lib.sh
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 e2e_init

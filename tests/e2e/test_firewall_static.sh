@@ -13,13 +13,14 @@
 #        (VOIPFW defaults to build/voipfw of this tree; skipped without it)
 
 set -u
+# shellcheck source-path=SCRIPTDIR
 E2E_BUDGET=${E2E_BUDGET:-115}
 if [ -z "${E2E_UNDER_TIMEOUT:-}" ]; then
 	export E2E_UNDER_TIMEOUT=1
 	exec timeout --foreground -k 30 "$E2E_BUDGET" bash "$0" "$@"
 fi
 
-# shellcheck source=tests/e2e/lib.sh
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 if [ -z "$VOIPFW" ] && [ -x "$E2E_DIR/../../build/voipfw" ]; then
 	VOIPFW=$(cd "$E2E_DIR/../.." && pwd)/build/voipfw

@@ -20,6 +20,7 @@ ID=vfwx$$$(printf '%03x' $((RANDOM % 4096)))
 A=$ID-a; B=$ID-b
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vfw-xdp-$ID.XXXXXX")
 LP=
+# shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() {
 	[ -n "$LP" ] && kill "$LP" 2>/dev/null
 	ip netns del "$A" 2>/dev/null
