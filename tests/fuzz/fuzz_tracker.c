@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct state {
 	unsigned open;   /* pinholes open minus closed, must never go negative */
 	uint64_t last_hash;
+	uint64_t idle_ns; /* the configured idle timeout */
 };
 
 static void on_event(void *ctx, const struct vfw_event *ev)
@@ -35,6 +36,10 @@ static void on_event(void *ctx, const struct vfw_event *ev)
 	case VFW_EV_PINHOLE_OPEN:
 		st->open++;
 		break;
+	case VFW_EV_PINHOLE_UPDATE:
+		if (st->open == 0)
+			abort();	/* updating something never opened */
+		break;
 	case VFW_EV_PINHOLE_CLOSE:
 		if (st->open == 0)
 			abort();	/* closing something never opened */
@@ -45,6 +50,10 @@ static void on_event(void *ctx, const struct vfw_event *ev)
 	}
 	if (ev->type >= VFW_EV_PINHOLE_OPEN && ev->type <= VFW_EV_PINHOLE_CLOSE &&
 	    (ev->call_hash == 0 || ev->local_port == 0))
+		abort();
+	/* off (ringing, held) or the configured timeout, nothing else */
+	if (ev->type >= VFW_EV_PINHOLE_OPEN && ev->type <= VFW_EV_PINHOLE_CLOSE &&
+	    ev->idle_ns != 0 && ev->idle_ns != st->idle_ns)
 		abort();
 }
 
@@ -64,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vfw_tracker_config_defaults(&cfg);
 	cfg.max_calls = 4;
 	cfg.max_registrations = 2;
+	st.idle_ns = cfg.pinhole_idle_ns;
 	t = vfw_tracker_new(&cfg, (struct vfw_sink){ &st, on_event });
 	if (!t)
 		return 0;

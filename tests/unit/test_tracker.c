@@ -66,7 +66,7 @@ static void event_text(const struct vfw_event *ev, __u64 t0, char *buf, size_t l
 		snprintf(buf, len, "%s %s%s>%u%s%s",
 			 vfw_event_type_name(ev->type) + strlen("pinhole_"),
 			 ev->proto == IPPROTO_TCP ? "tcp:" : "", a, ev->local_port,
-			 ev->provisional ? " prov" : "", ev->idle_ns ? "" : " held");
+			 ev->provisional ? " prov" : "", ev->idle_ns ? "" : " noidle");
 		break;
 	default:
 		snprintf(buf, len, "warning(%s)", ev->reason);
@@ -384,7 +384,7 @@ static void test_register_nat_warnings(void **state)
 	/* ...and its SDP carries the LAN address too: warned once per call */
 	feed(fx, OUT, req("INVITE", "c1", 1, "a1", "", sdp("192.168.1.10", 10000, NULL), NULL));
 	expect(fx, "warning(SDP address differs from public address); "
-		   "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+		   "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
 	assert_string_equal(fx->last.call_id, "c1");
 	feed(fx, OUT, req("INVITE", "c1", 1, "a1", "", sdp("192.168.1.10", 10000, NULL), NULL));
 	expect(fx, "");
@@ -424,7 +424,7 @@ static void test_outbound_call_answer_from_peer(void **state)
 	struct fx *fx = *state;
 
 	feed(fx, OUT, req("INVITE", "out-1", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
-	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
 	feed(fx, IN, resp(100, "INVITE", "out-1", 1, "pbx", "", NULL, NULL));
 	feed(fx, IN, resp(180, "INVITE", "out-1", 1, "pbx", "callee", NULL, NULL));
 	expect(fx, "");
@@ -438,18 +438,144 @@ static void test_outbound_call_answer_from_peer(void **state)
 	assert_string_equal(fx->last.reason, "BYE sent");
 }
 
+/*
+ * Inbound call whose 183 carries our SDP, answered 90 s later (longer than
+ * the idle timeout): the pinholes open without idle timeout, the 200 gives
+ * them one, so the kernel resets last-seen at answer time.
+ */
+static void test_inbound_ringing_then_answer(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, IN, req("INVITE", "ring-in", 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+	feed(fx, OUT, resp(180, "INVITE", "ring-in", 1, "caller", "pbx", NULL, NULL));
+	expect(fx, "");
+	feed(fx, OUT, resp(183, "INVITE", "ring-in", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000 noidle; open 198.51.100.50>10001 noidle");
+	assert_int_equal(fx->last.idle_ns, 0);
+	assert_false(fx->last.provisional);
+
+	fx->now = T0 + 90 * SEC;
+	vfw_tracker_tick(fx->t, fx->now);
+	expect(fx, "");
+	feed(fx, OUT, resp(200, "INVITE", "ring-in", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	assert_int_equal(fx->last.idle_ns, 60 * SEC);
+	assert_int_equal(fx->last.expires_ns, T0 + 4 * 3600 * SEC);	/* cap from the start */
+	assert_string_equal(fx->last.reason, "call answered: idle timeout starts");
+
+	/* the 200 retransmitted until the ACK arrives: nothing more */
+	feed(fx, OUT, resp(200, "INVITE", "ring-in", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	feed(fx, IN, req("ACK", "ring-in", 1, "caller", "pbx", NULL, NULL));
+	feed(fx, OUT, resp(200, "INVITE", "ring-in", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "");
+	feed(fx, IN, req("BYE", "ring-in", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+}
+
+/* The answer was in the reliable 183; the 200 carries no SDP and still starts the clock. */
+static void test_inbound_answer_without_sdp(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, IN, req("INVITE", "ring-100rel", 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+	feed(fx, OUT, resp(183, "INVITE", "ring-100rel", 1, "caller", "pbx", sdp(PBX, 10000, NULL),
+			   "Require: 100rel\r\nRSeq: 1\r\n"));
+	feed(fx, IN, req("PRACK", "ring-100rel", 2, "caller", "pbx", NULL, "RAck: 1 1 INVITE\r\n"));
+	feed(fx, OUT, resp(200, "PRACK", "ring-100rel", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "open 198.51.100.50>10000 noidle; open 198.51.100.50>10001 noidle");
+	feed(fx, OUT, resp(200, "INVITE", "ring-100rel", 1, "caller", "pbx", NULL, NULL));
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+}
+
+/* Ringing pinholes have no idle timeout; the setup timeout still bounds them. */
+static void test_ringing_bounded_by_setup_timeout(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, IN, req("INVITE", "ring-long", 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+	feed(fx, OUT, resp(183, "INVITE", "ring-long", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000 noidle; open 198.51.100.50>10001 noidle");
+	vfw_tracker_tick(fx->t, T0 + 299 * SEC);
+	expect(fx, "");
+	vfw_tracker_tick(fx->t, T0 + 300 * SEC);
+	expect(fx, "close 198.51.100.50>10000 noidle; close 198.51.100.50>10001 noidle");
+	assert_string_equal(fx->last.reason, "call setup timed out");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+}
+
+/*
+ * Outbound call ringing for 90 s on provisional pinholes, answered from the
+ * SIP peer's address: one UPDATE per pinhole, both confirmed and with the
+ * idle timeout.
+ */
+static void test_outbound_ringing_then_answer_from_peer(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, req("INVITE", "ring-out", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
+	feed(fx, IN, resp(180, "INVITE", "ring-out", 1, "pbx", "callee", NULL, NULL));
+	fx->now = T0 + 90 * SEC;
+	vfw_tracker_tick(fx->t, fx->now);
+	expect(fx, "");
+	feed(fx, IN, resp(200, "INVITE", "ring-out", 1, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
+	expect(fx, "update 198.51.100.1>10000; update 198.51.100.1>10001");
+	assert_false(fx->last.provisional);
+	assert_int_equal(fx->last.idle_ns, 60 * SEC);
+	assert_string_equal(fx->last.reason, "confirmed by answer");
+	feed(fx, OUT, req("ACK", "ring-out", 1, "pbx", "callee", NULL, NULL));
+	feed(fx, IN, resp(200, "INVITE", "ring-out", 1, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
+	feed(fx, OUT, req("ACK", "ring-out", 1, "pbx", "callee", NULL, NULL));
+	expect(fx, "");
+}
+
+/* Early media from the SIP peer confirms the address first, the 200 the call. */
+static void test_outbound_early_media_from_peer_then_answer(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, req("INVITE", "ring-em", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
+	feed(fx, IN, resp(183, "INVITE", "ring-em", 1, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
+	expect(fx, "update 198.51.100.1>10000 noidle; update 198.51.100.1>10001 noidle");
+	assert_string_equal(fx->last.reason, "confirmed by answer");
+	feed(fx, IN, resp(183, "INVITE", "ring-em", 1, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
+	expect(fx, "");
+	feed(fx, IN, resp(200, "INVITE", "ring-em", 1, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
+	expect(fx, "update 198.51.100.1>10000; update 198.51.100.1>10001");
+	assert_string_equal(fx->last.reason, "call answered: idle timeout starts");
+}
+
+/* A fork's early media arriving after another fork answered on the same pinhole. */
+static void test_late_fork_keeps_idle_timeout(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, req("INVITE", "late-fork", 1, "pbx", "", sdp(PBX, 10000, "a=rtcp-mux\r\n"), NULL));
+	feed(fx, IN, resp(200, "INVITE", "late-fork", 1, "pbx", "A", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov noidle; "
+		   "open 198.51.100.50>10000; close 198.51.100.1>10000 prov noidle");
+	/* the answered dialog's media keeps it alive; a stale fork must not disable that */
+	feed(fx, IN, resp(183, "INVITE", "late-fork", 1, "pbx", "C", sdp(MEDIA, 30002, NULL), NULL));
+	feed(fx, IN, resp(487, "INVITE", "late-fork", 1, "pbx", "C", NULL, NULL));
+	expect(fx, "");
+}
+
 /* Early media from another address: open it before closing the provisional one. */
 static void test_outbound_call_early_media_elsewhere(void **state)
 {
 	struct fx *fx = *state;
 
 	feed(fx, OUT, req("INVITE", "out-2", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
-	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
 	feed(fx, IN, resp(183, "INVITE", "out-2", 1, "pbx", "callee", sdp(MEDIA, 30000, NULL), NULL));
-	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001; "
-		   "close 198.51.100.1>10001 prov; close 198.51.100.1>10000 prov");
-	/* the 200 repeats the answer: nothing new */
+	expect(fx, "open 198.51.100.50>10000 noidle; open 198.51.100.50>10001 noidle; "
+		   "close 198.51.100.1>10001 prov noidle; close 198.51.100.1>10000 prov noidle");
+	/* the 200 repeats the answer: same pinholes, now with the idle timeout */
 	feed(fx, IN, resp(200, "INVITE", "out-2", 1, "pbx", "callee", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	assert_string_equal(fx->last.reason, "call answered: idle timeout starts");
 	feed(fx, OUT, req("ACK", "out-2", 1, "pbx", "callee", NULL, NULL));
 	expect(fx, "");
 	/* BYE from the far end */
@@ -465,13 +591,14 @@ static void test_forked_early_media_and_2xx(void **state)
 	struct fx *fx = *state;
 
 	feed(fx, OUT, req("INVITE", "fork", 1, "pbx", "", sdp(PBX, 10000, "a=rtcp-mux\r\n"), NULL));
-	expect(fx, "open 198.51.100.1>10000 prov");
+	expect(fx, "open 198.51.100.1>10000 prov noidle");
 	feed(fx, IN, resp(183, "INVITE", "fork", 1, "pbx", "A", sdp("192.0.2.1", 1000, NULL), NULL));
-	expect(fx, "open 192.0.2.1>10000; close 198.51.100.1>10000 prov");
+	expect(fx, "open 192.0.2.1>10000 noidle; close 198.51.100.1>10000 prov noidle");
 	feed(fx, IN, resp(183, "INVITE", "fork", 1, "pbx", "B", sdp("192.0.2.2", 2000, NULL), NULL));
-	expect(fx, "open 192.0.2.2>10000");
+	expect(fx, "open 192.0.2.2>10000 noidle");
+	/* A answers: its pinhole gets the idle timeout, B's early media ends */
 	feed(fx, IN, resp(200, "INVITE", "fork", 1, "pbx", "A", sdp("192.0.2.1", 1000, NULL), NULL));
-	expect(fx, "close 192.0.2.2>10000");
+	expect(fx, "update 192.0.2.1>10000; close 192.0.2.2>10000 noidle");
 	feed(fx, IN, resp(200, "INVITE", "fork", 1, "pbx", "B", sdp("192.0.2.2", 2000, NULL), NULL));
 	expect(fx, "open 192.0.2.2>10000");
 	feed(fx, OUT, req("ACK", "fork", 1, "pbx", "B", NULL, NULL));
@@ -489,6 +616,7 @@ static void test_late_offer(void **state)
 	struct fx *fx = *state;
 
 	feed(fx, IN, req("INVITE", "late", 1, "caller", "", NULL, NULL));
+	/* the 200 that carries our offer also answers the call: idle timeout at once */
 	feed(fx, OUT, resp(200, "INVITE", "late", 1, "caller", "pbx", sdp(PBX, 12000, NULL), NULL));
 	expect(fx, "open 198.51.100.1>12000 prov; open 198.51.100.1>12001 prov");
 	feed(fx, IN, req("ACK", "late", 1, "caller", "pbx", sdp(MEDIA, 30000, NULL), NULL));
@@ -514,7 +642,7 @@ static void test_hold_and_resume_with_new_port(void **state)
 	feed(fx, OUT, req("INVITE", "hold", 1, "pbx", "caller", sdp(PBX, 10000, "a=sendonly\r\n"), NULL));
 	expect(fx, "");	/* until answered, the old session still flows */
 	feed(fx, IN, resp(200, "INVITE", "hold", 1, "pbx", "caller", sdp(MEDIA, 30000, "a=recvonly\r\n"), NULL));
-	expect(fx, "update 198.51.100.50>10000 held; update 198.51.100.50>10001 held");
+	expect(fx, "update 198.51.100.50>10000 noidle; update 198.51.100.50>10001 noidle");
 	assert_string_equal(fx->last.reason, "hold: remote stops sending");
 	assert_int_equal(fx->last.idle_ns, 0);
 	feed(fx, OUT, req("ACK", "hold", 1, "pbx", "caller", NULL, NULL));
@@ -524,7 +652,7 @@ static void test_hold_and_resume_with_new_port(void **state)
 	feed(fx, OUT, req("INVITE", "hold", 2, "pbx", "caller", sdp(PBX, 10002, NULL), NULL));
 	expect(fx, "open 198.51.100.50>10002; open 198.51.100.50>10003");
 	feed(fx, IN, resp(200, "INVITE", "hold", 2, "pbx", "caller", sdp(MEDIA, 30000, NULL), NULL));
-	expect(fx, "close 198.51.100.50>10001 held; close 198.51.100.50>10000 held");
+	expect(fx, "close 198.51.100.50>10001 noidle; close 198.51.100.50>10000 noidle");
 	feed(fx, IN, req("BYE", "hold", 2, "caller", "pbx", NULL, NULL));
 	expect(fx, "close 198.51.100.50>10002; close 198.51.100.50>10003");
 }
@@ -538,11 +666,11 @@ static void test_remote_hold_null_address(void **state)
 	feed(fx, IN, req("INVITE", "h0", 2, "caller", "pbx", sdp("0.0.0.0", 30000, NULL), NULL));
 	expect(fx, "");
 	feed(fx, OUT, resp(200, "INVITE", "h0", 2, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
-	expect(fx, "update 198.51.100.50>10000 held; update 198.51.100.50>10001 held");
+	expect(fx, "update 198.51.100.50>10000 noidle; update 198.51.100.50>10001 noidle");
 	feed(fx, IN, req("INVITE", "h0", 3, "caller", "pbx", sdp("198.51.100.60", 30000, NULL), NULL));
 	expect(fx, "open 198.51.100.60>10000; open 198.51.100.60>10001");
 	feed(fx, OUT, resp(200, "INVITE", "h0", 3, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
-	expect(fx, "close 198.51.100.50>10001 held; close 198.51.100.50>10000 held");
+	expect(fx, "close 198.51.100.50>10001 noidle; close 198.51.100.50>10000 noidle");
 }
 
 /* A refused re-INVITE drops what its offer opened; the old session stays. */
@@ -570,9 +698,9 @@ static void test_cancel(void **state)
 
 	feed(fx, OUT, req("INVITE", "cx", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
 	feed(fx, IN, resp(180, "INVITE", "cx", 1, "pbx", "callee", NULL, NULL));
-	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
 	feed(fx, OUT, req("CANCEL", "cx", 1, "pbx", "", NULL, NULL));
-	expect(fx, "close 198.51.100.1>10000 prov; close 198.51.100.1>10001 prov");
+	expect(fx, "close 198.51.100.1>10000 prov noidle; close 198.51.100.1>10001 prov noidle");
 	assert_string_equal(fx->last.reason, "CANCEL");
 	feed(fx, IN, resp(200, "CANCEL", "cx", 1, "pbx", "callee", NULL, NULL));
 	feed(fx, IN, resp(487, "INVITE", "cx", 1, "pbx", "callee", NULL, NULL));
@@ -586,9 +714,9 @@ static void test_busy_486(void **state)
 	struct fx *fx = *state;
 
 	feed(fx, OUT, req("INVITE", "busy", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
-	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
 	feed(fx, IN, resp(486, "INVITE", "busy", 1, "pbx", "callee", NULL, NULL));
-	expect(fx, "close 198.51.100.1>10000 prov; close 198.51.100.1>10001 prov");
+	expect(fx, "close 198.51.100.1>10000 prov noidle; close 198.51.100.1>10001 prov noidle");
 	assert_string_equal(fx->last.reason, "INVITE failed");
 	feed(fx, OUT, req("ACK", "busy", 1, "pbx", "callee", NULL, NULL));
 	expect(fx, "");
@@ -605,14 +733,14 @@ static void test_invite_challenge_keeps_call(void **state)
 	struct fx *fx = *state;
 
 	feed(fx, OUT, req("INVITE", "auth", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
-	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
 	feed(fx, IN, resp(407, "INVITE", "auth", 1, "pbx", "x", NULL, NULL));
 	feed(fx, OUT, req("ACK", "auth", 1, "pbx", "x", NULL, NULL));
 	feed(fx, OUT, req("INVITE", "auth", 2, "pbx", "", sdp(PBX, 10000, NULL), NULL));
 	expect(fx, "");
 	feed(fx, IN, resp(200, "INVITE", "auth", 2, "pbx", "callee", sdp(MEDIA, 30000, NULL), NULL));
 	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001; "
-		   "close 198.51.100.1>10001 prov; close 198.51.100.1>10000 prov");
+		   "close 198.51.100.1>10001 prov noidle; close 198.51.100.1>10000 prov noidle");
 }
 
 /* Every message twice: the second copy never emits anything. */
@@ -628,13 +756,14 @@ static void test_retransmissions(void **state)
 	expect(fx, "");
 	for (i = 0; i < 2; i++)
 		feed(fx, OUT, resp(183, "INVITE", "rtx", 1, "caller", "pbx", sdp_out, NULL));
-	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001");
+	expect(fx, "open 198.51.100.50>10000 noidle; open 198.51.100.50>10001 noidle");
 	for (i = 0; i < 3; i++) {
 		feed(fx, IN, req("INVITE", "rtx", 1, "caller", "", sdp_in, NULL));
 		feed(fx, OUT, resp(200, "INVITE", "rtx", 1, "caller", "pbx", sdp_out, NULL));
 		feed(fx, IN, req("ACK", "rtx", 1, "caller", "pbx", NULL, NULL));
+		/* only the first 200 answers the call */
+		expect(fx, i == 0 ? "update 198.51.100.50>10000; update 198.51.100.50>10001" : "");
 	}
-	expect(fx, "");
 	for (i = 0; i < 2; i++)
 		feed(fx, OUT, req("BYE", "rtx", 1, "pbx", "caller", NULL, NULL));
 	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
@@ -646,11 +775,11 @@ static void test_ipv6_call(void **state)
 
 	strcpy(fx->peer, "2001:db8::1");
 	feed(fx, OUT, req("INVITE", "v6", 1, "pbx", "", sdp("2001:db8:f::10", 10000, NULL), NULL));
-	expect(fx, "open 2001:db8::1>10000 prov; open 2001:db8::1>10001 prov");
+	expect(fx, "open 2001:db8::1>10000 prov noidle; open 2001:db8::1>10001 prov noidle");
 	feed(fx, IN, resp(200, "INVITE", "v6", 1, "pbx", "callee",
 			  sdp("2001:db8::50", 30000, "a=rtcp:30011 IN IP6 2001:db8::51\r\n"), NULL));
 	expect(fx, "open 2001:db8::50>10000; open 2001:db8::51>10001; "
-		   "close 2001:db8::1>10001 prov; close 2001:db8::1>10000 prov");
+		   "close 2001:db8::1>10001 prov noidle; close 2001:db8::1>10000 prov noidle");
 	feed(fx, IN, req("BYE", "v6", 9, "callee", "pbx", NULL, NULL));
 	expect(fx, "close 2001:db8::50>10000; close 2001:db8::51>10001");
 }
@@ -689,11 +818,11 @@ static void test_setup_timeout_and_hard_cap(void **state)
 	struct fx *fx = *state;
 
 	feed(fx, OUT, req("INVITE", "stale", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
-	expect(fx, "open 198.51.100.1>10000 prov; open 198.51.100.1>10001 prov");
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
 	vfw_tracker_tick(fx->t, T0 + 299 * SEC);
 	expect(fx, "");
 	vfw_tracker_tick(fx->t, T0 + 300 * SEC);
-	expect(fx, "close 198.51.100.1>10000 prov; close 198.51.100.1>10001 prov");
+	expect(fx, "close 198.51.100.1>10000 prov noidle; close 198.51.100.1>10001 prov noidle");
 	assert_string_equal(fx->last.reason, "call setup timed out");
 
 	establish_inbound(fx, "long");
@@ -805,6 +934,68 @@ static void test_import_then_reinvite(void **state)
 		   "close 198.51.100.50>10001; close 198.51.100.50>10000");
 }
 
+/* A restart while ringing: the record keeps idle 0, the 200 after it starts the clock. */
+static void test_import_ringing_then_answer(void **state)
+{
+	struct fx *fx = *state;
+	struct vfw_call_record rec;
+
+	feed(fx, IN, req("INVITE", "persist3", 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+	feed(fx, OUT, resp(183, "INVITE", "persist3", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000 noidle; open 198.51.100.50>10001 noidle");
+	assert_int_equal(vfw_tracker_export_call(fx->t, vfw_call_hash(sv_from_cstr("persist3")),
+						 &rec), 0);
+	assert_false(rec.flags & VFW_CALL_F_CONFIRMED);
+	assert_int_equal(rec.n_pinholes, 2);
+	assert_int_equal(rec.pinholes[0].idle_ns, 0);
+	assert_int_equal(rec.pinholes[0].flags, 0);
+
+	reconfigure(fx);
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), 0);
+	fx->now = T0 + 90 * SEC;
+	feed(fx, OUT, resp(200, "INVITE", "persist3", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	/* and no provisional pinhole: the restored ones show the remote's SDP was seen */
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	assert_int_equal(fx->last.idle_ns, 60 * SEC);
+	feed(fx, OUT, resp(200, "INVITE", "persist3", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	feed(fx, IN, req("ACK", "persist3", 1, "caller", "pbx", NULL, NULL));
+	expect(fx, "");
+	feed(fx, IN, req("BYE", "persist3", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+}
+
+/*
+ * Restored unanswered and never answered since: the 2xx may have gone by
+ * during the restart, so the setup timeout hands the pinholes to the
+ * kernel's idle timeout instead of closing a possibly live call.
+ */
+static void test_import_ringing_setup_timeout(void **state)
+{
+	struct fx *fx = *state;
+	struct vfw_call_record rec;
+	__u64 hash = vfw_call_hash(sv_from_cstr("persist4"));
+
+	feed(fx, IN, req("INVITE", "persist4", 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+	feed(fx, OUT, resp(183, "INVITE", "persist4", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000 noidle; open 198.51.100.50>10001 noidle");
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &rec), 0);
+
+	reconfigure(fx);
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), 0);
+	vfw_tracker_tick(fx->t, T0 + 299 * SEC);
+	expect(fx, "");
+	vfw_tracker_tick(fx->t, T0 + 300 * SEC);
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+	vfw_tracker_tick(fx->t, T0 + 301 * SEC);
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &rec), 0);
+	assert_true(rec.flags & VFW_CALL_F_CONFIRMED);
+	assert_int_equal(rec.pinholes[1].idle_ns, 60 * SEC);
+	vfw_tracker_tick(fx->t, T0 + 4 * 3600 * SEC);
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+}
+
 static void test_import_rejects_bad_records(void **state)
 {
 	struct fx *fx = *state;
@@ -878,6 +1069,12 @@ int main(void)
 		T(test_register_nat_warnings),
 		T(test_inbound_call),
 		T(test_outbound_call_answer_from_peer),
+		T(test_inbound_ringing_then_answer),
+		T(test_inbound_answer_without_sdp),
+		T(test_ringing_bounded_by_setup_timeout),
+		T(test_outbound_ringing_then_answer_from_peer),
+		T(test_outbound_early_media_from_peer_then_answer),
+		T(test_late_fork_keeps_idle_timeout),
 		T(test_outbound_call_early_media_elsewhere),
 		T(test_forked_early_media_and_2xx),
 		T(test_late_offer),
@@ -898,6 +1095,8 @@ int main(void)
 		T(test_bad_sdp_warns),
 		T(test_export_import_then_bye),
 		T(test_import_then_reinvite),
+		T(test_import_ringing_then_answer),
+		T(test_import_ringing_setup_timeout),
 		T(test_import_rejects_bad_records),
 		T(test_call_hash_and_json),
 	};

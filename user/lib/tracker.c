@@ -64,6 +64,7 @@ struct pinhole {
 	__u8 proto;
 	__u8 provisional;
 	__u8 held;
+	__u8 early;          /* needed by a dialog not answered yet: no idle timeout */
 	__u64 idle_ns;
 };
 
@@ -928,12 +929,19 @@ static void set_add(struct pinhole_set *set, const struct pinhole *p)
 
 		if (!pinhole_same_key(q, p))
 			continue;
-		/* needed for real by anyone -> not provisional; held only if all agree */
+		/*
+		 * Needed for real by anyone -> not provisional. The idle
+		 * timeout applies as soon as anyone expects media on it
+		 * (answered, remote sends): held or early only if all
+		 * agree. That media keeps the pinhole alive for the others,
+		 * and a stale early fork cannot disable the idle timeout of
+		 * an answered call.
+		 */
 		q->provisional = q->provisional && p->provisional;
-		if (q->held && !p->held) {
-			q->held = 0;
+		q->held = q->held && p->held;
+		q->early = q->early && p->early;
+		if (p->idle_ns > q->idle_ns)
 			q->idle_ns = p->idle_ns;
-		}
 		return;
 	}
 	if (set->n == VFW_CALL_MAX_PINHOLES) {
@@ -943,9 +951,21 @@ static void set_add(struct pinhole_set *set, const struct pinhole *p)
 	set->p[set->n++] = *p;
 }
 
+/*
+ * The kernel's idle timeout only makes sense while media is expected:
+ * not during a hold, and not before the answer -- a call may ring (early
+ * media or provisional pinholes, no RTP) for longer than the timeout, and
+ * the pinholes must still be there when the callee picks up. Before the
+ * answer, setup_timeout_ns and the hard cap bound them instead.
+ */
+static __u64 pinhole_idle(const struct vfw_tracker *t, const struct pinhole *p)
+{
+	return p->held || p->early ? 0 : t->cfg.pinhole_idle_ns;
+}
+
 static void add_pinhole(const struct vfw_tracker *t, struct pinhole_set *set,
 			const __u8 addr[16], __u16 port, __u8 proto,
-			int provisional, int held)
+			int provisional, int held, int early)
 {
 	struct pinhole p;
 
@@ -955,7 +975,8 @@ static void add_pinhole(const struct vfw_tracker *t, struct pinhole_set *set,
 	p.proto = proto;
 	p.provisional = (__u8)provisional;
 	p.held = (__u8)held;
-	p.idle_ns = held ? 0 : t->cfg.pinhole_idle_ns;
+	p.early = (__u8)early;
+	p.idle_ns = pinhole_idle(t, &p);
 	set_add(set, &p);
 }
 
@@ -963,10 +984,12 @@ static void add_pinhole(const struct vfw_tracker *t, struct pinhole_set *set,
  * Pinholes for our streams L against the remote's streams R, m-line by
  * m-line. For an offer in flight the answerer's direction is not known yet
  * (its old one says nothing about the new session), so `unknown` names the
- * side whose direction is assumed to accept.
+ * side whose direction is assumed to accept. `early`: the dialog has not
+ * been answered (no 2xx to its INVITE yet).
  */
 static void add_pairs(const struct vfw_tracker *t, struct pinhole_set *set,
-		      const struct desc *l, const struct desc *r, enum side unknown)
+		      const struct desc *l, const struct desc *r, enum side unknown,
+		      int early)
 {
 	unsigned i;
 
@@ -980,13 +1003,19 @@ static void add_pairs(const struct vfw_tracker *t, struct pinhole_set *set,
 			continue;
 		held = !((rs->sends || unknown == SIDE_REMOTE) &&
 			 (ls->receives || unknown == SIDE_LOCAL));
-		add_pinhole(t, set, rs->addr, ls->rtp_port, ls->proto, 0, held);
+		add_pinhole(t, set, rs->addr, ls->rtp_port, ls->proto, 0, held, early);
 		if (ls->rtcp_port)
-			add_pinhole(t, set, rs->rtcp_addr, ls->rtcp_port, ls->proto, 0, held);
+			add_pinhole(t, set, rs->rtcp_addr, ls->rtcp_port, ls->proto, 0,
+				    held, early);
 	}
 }
 
-/* Before any remote SDP: our ports, from the SIP peer's address. */
+/*
+ * Before any remote SDP: our ports, from the SIP peer's address. They
+ * belong to no dialog in particular, so the call's answer (any 2xx)
+ * decides whether they are still early (late offer: our 2xx carries the
+ * offer, so they open already answered).
+ */
 static void add_provisional(const struct vfw_tracker *t, struct pinhole_set *set,
 			    const struct call *c, const struct desc *l)
 {
@@ -997,9 +1026,11 @@ static void add_provisional(const struct vfw_tracker *t, struct pinhole_set *set
 
 		if (!ls->active || !ls->rtp_port)
 			continue;
-		add_pinhole(t, set, c->peer_addr, ls->rtp_port, ls->proto, 1, 0);
+		add_pinhole(t, set, c->peer_addr, ls->rtp_port, ls->proto, 1, 0,
+			    !c->confirmed);
 		if (ls->rtcp_port)
-			add_pinhole(t, set, c->peer_addr, ls->rtcp_port, ls->proto, 1, 0);
+			add_pinhole(t, set, c->peer_addr, ls->rtcp_port, ls->proto, 1, 0,
+				    !c->confirmed);
 	}
 }
 
@@ -1016,9 +1047,24 @@ static void desired_pinholes(const struct vfw_tracker *t, const struct call *c,
 	unsigned i;
 
 	memset(set, 0, sizeof(*set));
-	if (c->imported)
-		for (i = 0; i < c->n_open; i++)
-			set_add(set, &c->open[i]);
+	if (c->imported) {
+		for (i = 0; i < c->n_open; i++) {
+			struct pinhole p = c->open[i];
+
+			/*
+			 * Which dialog an imported pinhole served is unknown:
+			 * the call's answer is the best evidence there is.
+			 */
+			if (p.early && c->confirmed) {
+				p.early = 0;
+				p.idle_ns = pinhole_idle(t, &p);
+			}
+			set_add(set, &p);
+			/* a real pinhole means the remote's SDP was seen */
+			if (!p.provisional)
+				remote_known = 1;
+		}
+	}
 
 	if (c->offer_side == SIDE_LOCAL)
 		local_any = &c->offer;
@@ -1028,11 +1074,11 @@ static void desired_pinholes(const struct vfw_tracker *t, const struct call *c,
 
 		if (!d->used)
 			continue;
-		add_pairs(t, set, l, r, SIDE_NONE);
+		add_pairs(t, set, l, r, SIDE_NONE, !d->confirmed);
 		if (d->pend_side != SIDE_NONE)
 			add_pairs(t, set, pick(&d->pend[SIDE_LOCAL], l),
 				  pick(&d->pend[SIDE_REMOTE], r),
-				  opposite((enum side)d->pend_side));
+				  opposite((enum side)d->pend_side), !d->confirmed);
 		if (r->present || d->pend[SIDE_REMOTE].present)
 			remote_known = 1;
 		if (!local_any && (l->present || d->pend[SIDE_LOCAL].present))
@@ -1062,6 +1108,8 @@ static const char *update_reason(const struct pinhole *old, const struct pinhole
 {
 	if (old->provisional && !now->provisional)
 		return "confirmed by answer";
+	if (old->early && !now->early && now->idle_ns)
+		return "call answered: idle timeout starts";
 	if (!old->held && now->held)
 		return "hold: remote stops sending";
 	if (old->held && !now->held)
@@ -1114,6 +1162,12 @@ static void reconcile(struct vfw_tracker *t, struct call *c, const char *why)
 
 			c->open[j] = want.p[i];
 			emit_pinhole(t, c, VFW_EV_PINHOLE_UPDATE, &want.p[i], r);
+		} else {
+			/*
+			 * Nothing the kernel sees changed (e.g. answered while
+			 * held, or idle timeout off): keep the state silently.
+			 */
+			c->open[j] = want.p[i];
 		}
 	}
 	for (i = c->n_open; i-- > 0;) {
@@ -1414,11 +1468,24 @@ void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns)
 
 		if (!c->used)
 			continue;
-		if (now_ns >= c->expires_ns)
+		if (now_ns >= c->expires_ns) {
 			call_end(t, c, "call hard cap reached");
-		else if (!c->confirmed && !c->imported && now_ns >= c->created_ns &&
-			 now_ns - c->created_ns >= t->cfg.setup_timeout_ns)
-			call_end(t, c, "call setup timed out");
+		} else if (!c->confirmed && now_ns >= c->created_ns &&
+			   now_ns - c->created_ns >= t->cfg.setup_timeout_ns) {
+			if (!c->imported) {
+				call_end(t, c, "call setup timed out");
+				continue;
+			}
+			/*
+			 * Restored unanswered: the 2xx may have gone by while
+			 * the daemon was down, so closing could cut a live
+			 * call. Take it as answered instead and let the
+			 * kernel's idle timeout end its pinholes if no
+			 * media flows.
+			 */
+			c->confirmed = 1;
+			reconcile(t, c, "setup timed out after restart");
+		}
 	}
 }
 
@@ -1496,6 +1563,11 @@ int vfw_tracker_import_call(struct vfw_tracker *t,
 		c->open[i].provisional = (p->flags & VFW_PINHOLE_F_PROVISIONAL) != 0;
 		c->open[i].held = (p->flags & VFW_PINHOLE_F_HELD) != 0;
 		c->open[i].idle_ns = p->idle_ns;
+		/*
+		 * The record has no flag for it: a pinhole without idle
+		 * timeout that is not held was waiting for the answer.
+		 */
+		c->open[i].early = !c->open[i].held && p->idle_ns == 0;
 	}
 	return 0;
 }

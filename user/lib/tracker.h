@@ -39,9 +39,10 @@
  *
  * After every message the tracker computes the set of pinholes the call
  * needs and reconciles it with the set it has open: new ones are OPENed
- * first, changed ones (provisional -> confirmed, hold on/off) are UPDATEd,
- * then the ones no longer needed are CLOSEd -- so a change of address never
- * leaves a gap. A retransmission changes nothing, so it emits nothing.
+ * first, changed ones (provisional -> confirmed, answered, hold on/off)
+ * are UPDATEd, then the ones no longer needed are CLOSEd -- so a change of
+ * address never leaves a gap. A retransmission changes nothing, so it
+ * emits nothing.
  * For media stream i (m-line i of both sides, RFC 3264), when neither side
  * rejected it (port 0), the call needs:
  *   {UDP, remote addr of stream i, our RTP port}
@@ -75,6 +76,24 @@
  *  overtake the answer are dropped; only the answer can name that address.
  *  Early media (18x with SDP) normally closes that window before the 2xx.
  *
+ * == Ringing: no idle timeout before the answer ==
+ * Pinholes opened before the call is answered (our 18x with SDP on an
+ * inbound call, provisional or early-media pinholes on an outbound one)
+ * may see no RTP for as long as the callee lets it ring, easily longer
+ * than the idle timeout. Were the kernel to idle them out, the 2xx would
+ * change nothing in the needed set and the answered call's first RTP
+ * would be dropped. So a pinhole needed by a dialog that has no 2xx to
+ * its INVITE yet ("early") gets idle_ns = 0; setup_timeout_ns and the
+ * hard cap bound it meanwhile. The 2xx that confirms the dialog changes
+ * its pinholes' idle_ns to pinhole_idle_ns, which is a PINHOLE_UPDATE
+ * (together with provisional -> confirmed when the answer comes from the
+ * SIP peer); applying it resets the kernel's last-seen time, so the idle
+ * clock starts at answer time. A pinhole several dialogs need gets the
+ * idle timeout once one of them is answered (as with hold: that dialog's
+ * media keeps it alive). Provisional pinholes belong to no dialog: they
+ * are early until the call's first 2xx. A retransmitted 2xx finds nothing
+ * to change and emits nothing.
+ *
  * == Hold ==
  * A re-INVITE to sendonly/recvonly/inactive, or c=0.0.0.0, keeps the
  * pinholes open (RTCP keeps flowing on hold, and closing would race the
@@ -84,12 +103,13 @@
  * (and a new port or address on resume is a normal OPEN/CLOSE).
  *
  * == Lifetimes ==
- * Every pinhole gets expires_ns = call start + call_max_ns (hard cap) and
- * idle_ns = pinhole_idle_ns (the kernel tracks last-seen). BYE (either
- * side), CANCEL, a final failure to the initial INVITE, a 481 to an
- * in-dialog request, the hard cap, or setup_timeout_ns without a 2xx close
- * the call's pinholes. The number of calls is bounded by max_calls; a new
- * call beyond it is refused with a WARNING.
+ * Every pinhole gets expires_ns = call start + call_max_ns (hard cap) and,
+ * once answered and unless held, idle_ns = pinhole_idle_ns (the kernel
+ * tracks last-seen; 0 = no idle timeout). BYE (either side), CANCEL, a
+ * final failure to the initial INVITE, a 481 to an in-dialog request, the
+ * hard cap, or setup_timeout_ns without a 2xx close the call's pinholes.
+ * The number of calls is bounded by max_calls; a new call beyond it is
+ * refused with a WARNING.
  *
  * == Restart ==
  * vfw_tracker_export_call() writes a call as struct vfw_call_record
@@ -98,6 +118,11 @@
  * -ENOENT). vfw_tracker_import_call() restores one at start: its pinholes
  * are known open (no events), and BYE/CANCEL/expiry close them as usual;
  * they are kept until a new offer/answer has completed in that call.
+ * The record has no "early" flag: a pinhole with idle_ns 0 that is not
+ * HELD was waiting for the answer, and the call's next 2xx UPDATEs it as
+ * above. A call restored unanswered may have been answered while the
+ * daemon was down, so at setup_timeout_ns it is taken as answered (its
+ * pinholes get the idle timeout) rather than closed.
  * Registrations need no record: the kernel's trunk entries carry their own
  * expiry and the next REGISTER refresh re-learns them.
  */
