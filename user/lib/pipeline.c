@@ -131,6 +131,11 @@ struct vfw_tracker *vfw_pipeline_tracker(struct vfw_pipeline *p)
 	return p->tracker;
 }
 
+struct vfw_pkt *vfw_pipeline_pkt(struct vfw_pipeline *p)
+{
+	return p->pkt;
+}
+
 void vfw_pipeline_get_stats(const struct vfw_pipeline *p,
 			    struct vfw_pipeline_stats *out)
 {

@@ -69,6 +69,9 @@ const struct vfw_sip_obs *vfw_pipeline_current_obs(const struct vfw_pipeline *p)
 /* For export/import of call records. */
 struct vfw_tracker *vfw_pipeline_tracker(struct vfw_pipeline *p);
 
+/* The packet layer, for its detailed statistics (vfw_reasm_stats, vfw_tcp_stats). */
+struct vfw_pkt *vfw_pipeline_pkt(struct vfw_pipeline *p);
+
 /* A snapshot (sums the packet layer's counters in). */
 void vfw_pipeline_get_stats(const struct vfw_pipeline *p,
 			    struct vfw_pipeline_stats *out);
