@@ -742,6 +742,40 @@ static void test_tracker_mapping(void **state)
 	assert_int_equal(t.max_registrations, d.max_registrations);
 }
 
+/*
+ * deploy/voipfw.conf must stay valid, and its ';'-disabled lines must be
+ * the true defaults. Run from the top of the tree (as run-tests.sh does);
+ * skipped elsewhere.
+ */
+static void test_shipped_example(void **state)
+{
+	static char text[65536], on[65536];
+	struct vfw_config d, *c;
+	size_t n, i, o = 0;
+	FILE *f = fopen("deploy/voipfw.conf", "r");
+
+	if (!f) {
+		skip();
+		return;
+	}
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	vfw_config_defaults(&d);
+	assert_memory_equal(ok(text), &d, sizeof(d));
+
+	/* drop the ';' that starts a line: every setting at its shown value */
+	for (i = 0; i < n; i++)
+		if (!(text[i] == ';' && (i == 0 || text[i - 1] == '\n')))
+			on[o++] = text[i];
+	on[o] = '\0';
+	c = ok(on);
+	assert_int_equal(c->n_ifaces, 1);     /* the one example without a default */
+	c->n_ifaces = 0;
+	memset(c->ifaces, 0, sizeof(c->ifaces));
+	assert_memory_equal(c, &d, sizeof(d));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -769,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_lists_replace_then_append),
 		cmocka_unit_test(test_err_buffer),
 		cmocka_unit_test(test_tracker_mapping),
+		cmocka_unit_test(test_shipped_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
