@@ -583,12 +583,13 @@ sipp_wait() {
 # ------------------------------------------------------------ scenarios
 # Reusable steps; tests assert on their status and on the counters.
 
-# pbx_register [TAG]: the PBX registers at the ISP proxy through the NAT.
+# pbx_register [TAG [PASSWORD]]: the PBX registers at the ISP proxy through
+# the NAT (status 0 when the proxy answered 200).
 pbx_register() {
-	local t=${1:-reg}
+	local t=${1:-reg} pw=${2:-$PBX_PASS}
 	sipp_start "$t" "$NS_PBX" 15 pbx_register.xml \
 		-i "$PBX_IP" -p "$SIP_PORT" -s "$PBX_USER" \
-		-key pubip "$ROUTER_WAN_IP" -au "$PBX_USER" -ap "$PBX_PASS" \
+		-key pubip "$ROUTER_WAN_IP" -au "$PBX_USER" -ap "$pw" \
 		-m 1 -timeout 10 -recv_timeout 5000 "$ISP_PROXY_IP:$SIP_PORT"
 	sipp_wait "$t"
 }

@@ -36,10 +36,15 @@ phase() { e2e_log "== $* (t=$((SECONDS - t_start))s)"; }
 
 phase "topology"
 topo_up
-kamailio_start || e2e_die "kamailio did not start"
+kamailio_start 110 || e2e_die "kamailio did not start"
 
 # -------------------------------------------------------------- register
 phase "register through NAT"
+check "router has no SIP ALG (no ct helper in its ruleset)" \
+	bash -c "! ip netns exec '$NS_ROUTER' nft list ruleset | grep -q 'ct helper'"
+register_refused() { ! pbx_register regbad wrong-password 2>/dev/null; }
+check "REGISTER with a wrong password is refused (digest auth is real)" \
+	register_refused
 check "pbx REGISTER with digest auth through NAT (SIPp)" pbx_register
 check "kamailio location has sip:$PBX_USER@$ROUTER_WAN_IP:$SIP_PORT" \
 	kamailio_has_contact

@@ -46,7 +46,7 @@ print(next((r["packets"] for r in json.load(sys.stdin) if r["reason"] == sys.arg
 
 phase "topology + firewall"
 topo_up
-kamailio_start || e2e_die "kamailio did not start"
+kamailio_start 110 || e2e_die "kamailio did not start"
 bpffs_ensure || e2e_die "no bpffs at /sys/fs/bpf"
 check "voipfw attach --iface wan0 (native XDP)" fw attach --iface wan0 --mode native
 check "voipfw protects udp 5060 (sip)" fw ports set sip udp "$SIP_PORT"
