@@ -9,6 +9,13 @@
  *
  * Pure and single-threaded; events are emitted synchronously from inside
  * vfw_pipeline_packet() and vfw_pipeline_tick().
+ *
+ * A packet cut short by the capture length (the TC programs copy at most
+ * 4096 bytes) is refused with -EMSGSIZE: a cut UDP datagram cannot be
+ * parsed, and on TCP the missing bytes become a gap that the stream framer
+ * resynchronises after (the partial message is lost, later ones are not).
+ * IP fragments are each far below that size, so fragmented SIP is whole.
+ * Checksums are not verified (egress packets carry offloaded, unfinished ones).
  */
 #ifndef VOIPFW_PIPELINE_H
 #define VOIPFW_PIPELINE_H
