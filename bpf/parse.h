@@ -325,12 +325,19 @@ static __always_inline int parse_udp(struct cursor *c, struct packet *p)
 	return 0;
 }
 
-/* The whole fixed TCP header must be present: no tiny first fragments. */
+/*
+ * The whole fixed TCP header must be present: no tiny first fragments.
+ * Options are skipped so the cursor ends at the payload.
+ */
 static __always_inline int parse_tcp(struct cursor *c, struct packet *p)
 {
 	struct tcphdr *th = cursor_take(c, sizeof(*th));
+	__u32 opts;
 
 	if (!th || th->doff < 5)
+		return PARSE_MALFORMED;
+	opts = th->doff * 4 - sizeof(*th);
+	if (opts && !cursor_take(c, opts))
 		return PARSE_MALFORMED;
 	p->sport = bpf_ntohs(th->source);
 	p->dport = bpf_ntohs(th->dest);

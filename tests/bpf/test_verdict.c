@@ -907,7 +907,7 @@ static const struct cut_case cuts[] = {
 	  HDR_ETH + HDR_IP4 + HDR_UDP },
 	{ { "cut eth+ipv4 with options+tcp, trunk", ETH,
 	    { STEP(PASS(TRUNK), V4(TRUNK4), TCP(5060), .ihl = 7, .doff = 8) } },
-	  HDR_ETH + 7 * 4 + HDR_TCP },   /* TCP options are not read */
+	  HDR_ETH + 7 * 4 + 8 * 4 },     /* the TCP header with its options */
 	{ { "cut eth+vlan+vlan+ipv6+hbh+frag+udp, trunk", ETH,
 	    { STEP(PASS(TRUNK), V6(TRUNK6), UDP(5060), FIRST_FRAG(0x4001),
 		   VLAN2(ETH_P_8021AD, ETH_P_8021Q),

@@ -7,78 +7,16 @@
 #                      ├── scanner ns (203.0.113.66, 2001:db8::66)
 #                      └── rtr ns wan0 (203.0.113.1, 2001:db8::1) + listeners
 set -euo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-VOIPFW=${VOIPFW:-$HERE/../../build/voipfw}
-TOOL="python3 $HERE/udp_tool.py"
-P="vfwt$$"                       # unique per run: namespaces, pin dir
-PIN="/sys/fs/bpf/$P"
-TMP=$(mktemp -d "/tmp/$P.XXXX")
-STATE="$TMP/counts.json"
-LISTENER_PID=""
-N=20
-passed=0 failed=0
-
-cleanup() {
-	set +e
-	[ -n "$LISTENER_PID" ] && kill "$LISTENER_PID" 2>/dev/null && wait "$LISTENER_PID" 2>/dev/null
-	for ns in rtr trunk scanner inet; do ip netns del "$P-$ns" 2>/dev/null; done
-	rm -rf "$PIN" "$TMP"
-}
-trap cleanup EXIT
-
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
-# nsenter keeps the mount namespace, so /sys/fs/bpf stays visible.
-fw() { nsenter --net="/run/netns/$P-rtr" "$VOIPFW" --pin-dir "$PIN" "$@"; }
-
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1)); echo "ok   $1"
-	else
-		failed=$((failed + 1)); echo "FAIL $1: expected $2, got $3"
-	fi
-}
-
-host() {  # host NAME V4 V6
-	local port="$P${1:0:1}"   # bridge port: short enough for IFNAMSIZ
-	ip netns add "$P-$1"
-	ip link add "$port" type veth peer name eth0 netns "$P-$1"
-	ip link set "$port" netns "$P-inet" up
-	in_ns inet ip link set "$port" master br0 up
-	in_ns "$1" ip link set lo up
-	in_ns "$1" ip link set eth0 up
-	in_ns "$1" ip addr add "$2/24" dev eth0
-	in_ns "$1" ip addr add "$3/64" dev eth0 nodad
-	# XDP sees packets before any checksum offload would fill them in.
-	in_ns "$1" ethtool -K eth0 tx off >/dev/null
-}
+source "$(dirname "$0")/lib.sh"
 
 setup() {
-	ip netns add "$P-inet"
-	in_ns inet ip link add br0 type bridge
-	in_ns inet ip link set br0 up
+	net_init vfwt
 	host trunk 203.0.113.5 2001:db8::5
 	host scanner 203.0.113.66 2001:db8::66
 	host rtr 203.0.113.1 2001:db8::1
 	in_ns rtr ip link set eth0 name wan0
-	in_ns rtr ip link set lo up
-	ip netns exec "$P-rtr" timeout 300 $TOOL listen "$STATE" 5060 9999 10000 10002 &
-	LISTENER_PID=$!
+	bg_in rtr timeout 300 $TOOL listen "$STATE" 5060 9999 10000 10002
 	sleep 1
-}
-
-# send FROM DST PORT: N datagrams; returns how many arrived (delta).
-delivered() {
-	local from=$1 src=$2 dst=$3 port=$4 before after
-	before=$($TOOL count "$STATE" "$src" udp "$port")
-	in_ns "$from" $TOOL send "$dst" "$port" "$N" --src "$src"
-	sleep 0.3
-	after=$($TOOL count "$STATE" "$src" udp "$port")
-	echo $((after - before))
-}
-
-stat_of() {  # packets counted under a reason
-	fw -j stats | python3 -c "import json,sys; print(next(r['packets'] for r in json.load(sys.stdin) if r['reason']=='$1'))"
 }
 
 setup
@@ -110,7 +48,7 @@ fw pinhole add 203.0.113.66 10000 --ttl 60
 check "pinhole opens 10000 to that source" $N "$(delivered scanner 203.0.113.66 203.0.113.1 10000)"
 check "pinhole does not open 10002" 0 "$(delivered scanner 203.0.113.66 203.0.113.1 10002)"
 check "pinhole counters follow traffic" $N \
-	"$(fw -j pinhole list | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['packets'])")"
+	"$(fw -j pinhole list | python3 -c "import json,sys; print(next(p['packets'] for p in json.load(sys.stdin) if p['remote']=='203.0.113.66'))")"
 fw pinhole del 203.0.113.66 10000
 check "deleted pinhole closes again" 0 "$(delivered scanner 203.0.113.66 203.0.113.1 10000)"
 
@@ -144,5 +82,4 @@ check "detach" 0 "$(fw detach --iface wan0; echo $?)"
 check "after detach the scanner reaches 5060" $N "$(delivered scanner 203.0.113.66 203.0.113.1 5060)"
 check "no XDP program left on wan0" 0 "$(in_ns rtr ip -d link show wan0 | grep -c 'prog/xdp' || true)"
 
-echo "net: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+net_summary net

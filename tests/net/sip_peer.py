@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Tiny scripted SIP peers over real UDP sockets, for the daemon tests.
+
+  sip_peer.py registrar BIND_ADDR [--expires N] [--max-seconds S]
+      Answers the first REGISTER with 401 and later ones with 200 granting
+      N seconds (Expires: 0 is answered with 200 and 0).
+  sip_peer.py register LOCAL REGISTRAR [--expires N]
+      Sends REGISTER, answers the challenge, waits for the 200; prints
+      "registered N" or "failed".
+  sip_peer.py callee LOCAL RTP_PORT [--max-seconds S]
+      Waits for an INVITE, answers 200 OK with SDP (our RTP_PORT), waits
+      for ACK and BYE, answers 200; prints the events.
+  sip_peer.py caller LOCAL REMOTE MEDIA_ADDR RTP_COUNT [--bye]
+      Sends INVITE (its media at MEDIA_ADDR:40000), on the 200 OK sends ACK
+      and immediately RTP_COUNT RTP packets to the port in the answer, then
+      BYE. Prints "rtp-sent N port P" and "bye-ok".
+All loads are bounded; every wait has a timeout.
+"""
+import random
+import re
+import socket
+import sys
+import time
+
+SIP_PORT = 5060
+
+
+def msg(first, headers, body=b""):
+    lines = [first] + ["%s: %s" % h for h in headers]
+    lines.append("Content-Length: %d" % len(body))
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def header(data, name):
+    m = re.search(rb"(?im)^" + name.encode() + rb"\s*:\s*(.*?)\r?$", data)
+    return m.group(1).decode() if m else None
+
+
+def sdp(addr, port):
+    fam = "IP6" if ":" in addr else "IP4"
+    return ("v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
+            "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+            % (fam, addr, fam, addr, port)).encode()
+
+
+def sock(addr, port=SIP_PORT):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    return s
+
+
+def hostport(addr, port=SIP_PORT):
+    return "[%s]:%d" % (addr, port) if ":" in addr else "%s:%d" % (addr, port)
+
+
+def reply(s, req, src, code, reason, extra=(), body=b""):
+    hs = [(n, header(req, n)) for n in ("Via", "From", "To", "Call-ID", "CSeq")]
+    if not any(n == "To" for n, _ in extra) and ";tag=" not in hs[2][1]:
+        hs[2] = ("To", hs[2][1] + ";tag=peer%d" % random.randrange(1 << 30))
+    s.sendto(msg("SIP/2.0 %d %s" % (code, reason), hs + list(extra), body), src)
+
+
+def recv(s, deadline):
+    while time.monotonic() < deadline:
+        s.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            data, src = s.recvfrom(65535)
+        except socket.timeout:
+            return None, None
+        return data, src
+    return None, None
+
+
+def registrar(bind, expires, max_seconds):
+    s = sock(bind)
+    challenged = set()
+    deadline = time.monotonic() + max_seconds
+    while True:
+        data, src = recv(s, deadline)
+        if data is None:
+            return
+        if not data.startswith(b"REGISTER"):
+            continue
+        cid = header(data, "Call-ID")
+        asked = header(data, "Expires")
+        if cid not in challenged:
+            challenged.add(cid)
+            reply(s, data, src, 401, "Unauthorized",
+                  [("WWW-Authenticate", 'Digest realm="test", nonce="abc"')])
+            continue
+        grant = 0 if asked == "0" else expires
+        reply(s, data, src, 200, "OK",
+              [("Contact", "<sip:1000@%s>;expires=%d" % (hostport(src[0], src[1]), grant)),
+               ("Expires", str(grant))])
+
+
+def request(method, uri, local, cseq, callid, tag, extra=(), body=b"", to_tag=""):
+    branch = "z9hG4bK%d" % random.randrange(1 << 40)
+    hs = [("Via", "SIP/2.0/UDP %s;branch=%s;rport" % (hostport(local), branch)),
+          ("Max-Forwards", "70"),
+          ("From", "<sip:1000@%s>;tag=%s" % (hostport(local), tag)),
+          ("To", "<%s>%s" % (uri, to_tag)),
+          ("Call-ID", callid), ("CSeq", "%d %s" % (cseq, method))]
+    return msg("%s %s SIP/2.0" % (method, uri), hs + list(extra), body)
+
+
+def register(local, registrar_addr, expires):
+    s = sock(local)
+    callid = "reg%d@test" % random.randrange(1 << 30)
+    dst = (registrar_addr, SIP_PORT)
+    uri = "sip:%s" % hostport(registrar_addr)
+    contact = [("Contact", "<sip:1000@%s>" % hostport(local)), ("Expires", str(expires))]
+    for cseq in (1, 2):
+        extra = list(contact)
+        if cseq == 2:
+            extra.append(("Authorization", 'Digest username="1000", realm="test", nonce="abc", uri="%s", response="00"' % uri))
+        s.sendto(request("REGISTER", uri, local, cseq, callid, "r1", extra), dst)
+        data, _ = recv(s, time.monotonic() + 3)
+        if data is None:
+            print("failed: no answer")
+            return 1
+        code = int(data.split()[1])
+        if code == 200:
+            print("registered %s" % header(data, "Expires"))
+            return 0
+    print("failed")
+    return 1
+
+
+def callee(local, rtp_port, max_seconds):
+    s = sock(local)
+    deadline = time.monotonic() + max_seconds
+    while True:
+        data, src = recv(s, deadline)
+        if data is None:
+            return 1
+        if data.startswith(b"INVITE"):
+            print("invite", flush=True)
+            reply(s, data, src, 200, "OK", [("Contact", "<sip:1000@%s>" % hostport(local)),
+                                              ("Content-Type", "application/sdp")],
+                  sdp(local, rtp_port))
+        elif data.startswith(b"ACK"):
+            print("ack", flush=True)
+        elif data.startswith(b"BYE"):
+            reply(s, data, src, 200, "OK")
+            print("bye", flush=True)
+            return 0
+
+
+def caller(local, remote, media_addr, count, bye):
+    s = sock(local)
+    callid = "call%d@test" % random.randrange(1 << 30)
+    uri = "sip:1000@%s" % hostport(remote)
+    dst = (remote, SIP_PORT)
+    s.sendto(request("INVITE", uri, local, 1, callid, "c1",
+                     [("Contact", "<sip:isp@%s>" % hostport(local)),
+                      ("Content-Type", "application/sdp")], sdp(media_addr, 40000)), dst)
+    while True:
+        data, _ = recv(s, time.monotonic() + 3)
+        if data is None:
+            print("failed: no answer")
+            return 1
+        if int(data.split()[1]) >= 200:
+            break
+    to = header(data, "To")
+    port = int(re.search(rb"m=audio (\d+)", data).group(1))
+    ack = request("ACK", uri, local, 1, callid, "c1")
+    ack = ack.replace(("To: <%s>" % uri).encode(), ("To: %s" % to).encode())
+    s.sendto(ack, dst)
+    # media starts the instant the answer is in: the setup race
+    fam = socket.AF_INET6 if ":" in media_addr else socket.AF_INET
+    rtp = socket.socket(fam, socket.SOCK_DGRAM)
+    rtp.bind((media_addr, 40000))
+    for seq in range(count):
+        pkt = bytes([0x80, 0]) + seq.to_bytes(2, "big") + (seq * 160).to_bytes(4, "big") + b"\x12\x34\x56\x78" + b"\xff" * 160
+        rtp.sendto(pkt, (remote, port))
+        time.sleep(0.002)
+    print("rtp-sent %d port %d" % (count, port), flush=True)
+    if bye:
+        b = request("BYE", uri, local, 2, callid, "c1")
+        b = b.replace(("To: <%s>" % uri).encode(), ("To: %s" % to).encode())
+        s.sendto(b, dst)
+        data, _ = recv(s, time.monotonic() + 3)
+        print("bye-ok" if data and int(data.split()[1]) == 200 else "bye-failed")
+    return 0
+
+
+def opt(args, name, default):
+    return type(default)(args[args.index(name) + 1]) if name in args else default
+
+
+def main(a):
+    if len(a) >= 3 and a[1] == "registrar":
+        return registrar(a[2], opt(a, "--expires", 120), opt(a, "--max-seconds", 60.0))
+    if len(a) >= 4 and a[1] == "register":
+        return register(a[2], a[3], opt(a, "--expires", 120))
+    if len(a) >= 4 and a[1] == "callee":
+        return callee(a[2], int(a[3]), opt(a, "--max-seconds", 30.0))
+    if len(a) >= 6 and a[1] == "caller":
+        return caller(a[2], a[3], a[4], min(int(a[5]), 1000), "--bye" in a)
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
