@@ -44,9 +44,9 @@ BPFT_SRCS  := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 60
 
-.PHONY: all clean check check-unit check-bpf check-net check-e2e fuzz deps \
+.PHONY: all clean check check-unit check-bpf check-net check-replay fuzz deps \
 	install demo bench
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS)
@@ -96,7 +96,7 @@ deps:
 	@scripts/install-deps.sh
 
 check: deps
-	$(MAKE) all $(UNIT_BINS) $(BPFT_BINS)
+	$(MAKE) all $(UNIT_BINS) $(BPFT_BINS) $(FUZZ_BINS)
 	scripts/run-tests.sh
 
 check-unit: $(UNIT_BINS)
@@ -107,6 +107,9 @@ check-bpf: all $(BPFT_BINS)
 
 check-net: all
 	scripts/run-tests.sh net
+
+check-replay: all
+	scripts/run-tests.sh replay
 
 fuzz: $(FUZZ_BINS)
 	scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

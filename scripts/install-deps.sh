@@ -5,10 +5,11 @@ set -euo pipefail
 
 PACKAGES=(
 	# build
-	make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
+	make gcc clang llvm libclang-rt-dev pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
 	linux-libc-dev libinih-dev libpcap-dev libsystemd-dev
 	# tests
 	libcmocka-dev iproute2 nftables ethtool python3 util-linux procps
+	dnsmasq-base
 	# end-to-end tests and demo: real SIP software
 	sip-tester kamailio sipvicious
 )

@@ -47,6 +47,11 @@ static char *read_file(const char *path)
 		return NULL;
 	}
 	buf[n] = '\0';
+	if (memchr(buf, '\0', n)) {
+		pr_err("config %s contains a NUL byte; not a text file", path);
+		free(buf);
+		return NULL;
+	}
 	return buf;
 }
 

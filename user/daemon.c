@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "dns.h"
 #include "loader.h"
 #include "log.h"
 #include "names.h"
@@ -40,7 +41,7 @@ struct daemon {
 	int fds[VFW_MAP_COUNT];
 	struct ring_buffer *rb;
 	struct vfw_pipeline *pipe;
-	void *dns;  /* DNS trunks: wired in when user/dns.c lands */
+	struct vfw_dns *dns;        /* resolver thread for DNS-named trunks */
 	/* calls whose record must be saved once the current packet is done */
 	__u64 dirty[MAX_DIRTY_CALLS];
 	unsigned n_dirty;
@@ -559,6 +560,10 @@ static void reload(struct daemon *d)
 	d->cfg = fresh;
 	if (apply_config(d) == 0)
 		pr_info("reloaded %s", d->config_path);
+	if (d->dns)
+		vfw_dns_reload(d->dns, &d->cfg);
+	else if (d->cfg.n_dns)
+		d->dns = vfw_dns_start(&d->cfg, d->fds[VFW_MAP_TRUNKS], NULL);
 }
 
 static int setup(struct daemon *d)
@@ -587,8 +592,12 @@ static int setup(struct daemon *d)
 		pr_err("cannot open the SIP tap ring buffer: %s", strerror(-err));
 		return err;
 	}
-	if (d->cfg.n_dns)
-		pr_warn("DNS trunks are not supported by this build yet");
+	if (d->cfg.n_dns) {
+		d->dns = vfw_dns_start(&d->cfg, d->fds[VFW_MAP_TRUNKS], NULL);
+		if (!d->dns)
+			pr_warn("DNS trunks disabled: cannot start the resolver: %s",
+				strerror(errno));
+	}
 	vfw_stats_read(d->fds[VFW_MAP_STATS], d->last_stats);
 	d->next_summary_ns = vfw_now_ns() +
 			     (__u64)d->cfg.drop_summary_interval * NSEC;
@@ -597,6 +606,8 @@ static int setup(struct daemon *d)
 
 static void teardown(struct daemon *d)
 {
+	if (d->dns)
+		vfw_dns_stop(d->dns);
 	/* Nobody reads the tap any more; the filter itself stays. */
 	if (d->fds[VFW_MAP_RUNTIME] >= 0)
 		apply_runtime(d, false);

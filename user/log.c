@@ -22,10 +22,12 @@ static void vlog(enum vfw_log_level level, const char *fmt, va_list ap)
 
 	if (level > log_level)
 		return;
+	flockfile(stderr);   /* one line, even with the DNS thread logging */
 	fprintf(stderr, "%s: %s", log_prog, level_tags[level]);
 	vfprintf(stderr, fmt, ap);
 	if (n == 0 || fmt[n - 1] != '\n')
 		fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void vfw_log(enum vfw_log_level level, const char *fmt, ...)
@@ -43,11 +45,15 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 {
 	enum vfw_log_level ours = level == LIBBPF_WARN ? VFW_LOG_INFO :
 							  VFW_LOG_DEBUG;
+	char line[1024];
 
 	if (ours > log_level)
 		return 0;
-	fprintf(stderr, "%s: libbpf: ", log_prog);
-	return vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	/* bpf_tc_hook_create() on an existing clsact qdisc: expected. */
+	if (strstr(line, "Exclusivity flag on"))
+		return 0;
+	return fprintf(stderr, "%s: libbpf: %s", log_prog, line);
 }
 
 void vfw_log_init(const char *progname, enum vfw_log_level level)

@@ -30,6 +30,7 @@ net_init() {  # net_init PREFIX
 	TMP=$(mktemp -d "/tmp/$P.XXXX")
 	STATE="$TMP/counts.json"
 	trap net_cleanup EXIT
+	trap "exit 143" TERM INT   # so EXIT cleanup runs on a kill too
 	ip netns add "$P-inet"
 	NAMESPACES+=(inet)
 	in_ns inet ip link add br0 type bridge

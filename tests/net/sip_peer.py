@@ -10,10 +10,11 @@
   sip_peer.py callee LOCAL RTP_PORT [--max-seconds S]
       Waits for an INVITE, answers 200 OK with SDP (our RTP_PORT), waits
       for ACK and BYE, answers 200; prints the events.
-  sip_peer.py caller LOCAL REMOTE MEDIA_ADDR RTP_COUNT [--bye]
+  sip_peer.py caller LOCAL REMOTE MEDIA_ADDR RTP_COUNT [--duration S] [--bye]
       Sends INVITE (its media at MEDIA_ADDR:40000), on the 200 OK sends ACK
       and immediately RTP_COUNT RTP packets to the port in the answer, then
-      BYE. Prints "rtp-sent N port P" and "bye-ok".
+      one every 20 ms for S seconds, then BYE. Prints "rtp-sent N port P"
+      and "bye-ok".
 All loads are bounded; every wait has a timeout.
 """
 import random
@@ -149,7 +150,7 @@ def callee(local, rtp_port, max_seconds):
             return 0
 
 
-def caller(local, remote, media_addr, count, bye):
+def caller(local, remote, media_addr, count, bye, duration):
     s = sock(local)
     callid = "call%d@test" % random.randrange(1 << 30)
     uri = "sip:1000@%s" % hostport(remote)
@@ -173,11 +174,20 @@ def caller(local, remote, media_addr, count, bye):
     fam = socket.AF_INET6 if ":" in media_addr else socket.AF_INET
     rtp = socket.socket(fam, socket.SOCK_DGRAM)
     rtp.bind((media_addr, 40000))
-    for seq in range(count):
-        pkt = bytes([0x80, 0]) + seq.to_bytes(2, "big") + (seq * 160).to_bytes(4, "big") + b"\x12\x34\x56\x78" + b"\xff" * 160
+    def send_rtp(seq):
+        pkt = bytes([0x80, 0]) + (seq & 0xffff).to_bytes(2, "big") + \
+            (seq * 160 & 0xffffffff).to_bytes(4, "big") + b"\x12\x34\x56\x78" + b"\xff" * 160
         rtp.sendto(pkt, (remote, port))
+    for seq in range(count):
+        send_rtp(seq)
         time.sleep(0.002)
-    print("rtp-sent %d port %d" % (count, port), flush=True)
+    sent = count
+    end = time.monotonic() + duration
+    while time.monotonic() < end:  # a call's steady stream, one per 20 ms
+        send_rtp(sent)
+        sent += 1
+        time.sleep(0.02)
+    print("rtp-sent %d port %d" % (sent, port), flush=True)
     if bye:
         b = request("BYE", uri, local, 2, callid, "c1")
         b = b.replace(("To: <%s>" % uri).encode(), ("To: %s" % to).encode())
@@ -199,7 +209,8 @@ def main(a):
     if len(a) >= 4 and a[1] == "callee":
         return callee(a[2], int(a[3]), opt(a, "--max-seconds", 30.0))
     if len(a) >= 6 and a[1] == "caller":
-        return caller(a[2], a[3], a[4], min(int(a[5]), 1000), "--bye" in a)
+        return caller(a[2], a[3], a[4], min(int(a[5]), 1000), "--bye" in a,
+                      min(opt(a, "--duration", 0.0), 60.0))
     sys.stderr.write(__doc__)
     return 2
 

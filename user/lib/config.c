@@ -747,9 +747,10 @@ static const struct key_def *find_key(const char *section, const char *name)
 static void unknown_key(struct parse *p, const char *section, const char *name,
 			const char *value)
 {
-	char qn[300], qv[300], known[WHY_MAX * 2] = "";
+	char qs[300], qn[300], qv[300], known[WHY_MAX * 2] = "";
 	int i;
 
+	quote(qs, sizeof(qs), section);
 	quote(qn, sizeof(qn), name);
 	quote(qv, sizeof(qv), value);
 	if (!*section) {
@@ -761,7 +762,7 @@ static void unknown_key(struct parse *p, const char *section, const char *name,
 			snprintf(known + strlen(known), sizeof(known) - strlen(known),
 				 "%s%s", *known ? ", " : "", keys[i].name);
 	fail(p, p->lineno, "[%s] %s = '%s': unknown key (known here: %s)",
-	     section, qn, qv, known);
+	     qs, qn, qv, known);
 }
 
 static int handler(void *user, const char *section, const char *name,

@@ -69,6 +69,8 @@ const char *vfw_origin_name(__u32 origin)
 		return "reply";
 	case VFW_ORIGIN_EGRESS:
 		return "egress";
+	case VFW_ORIGIN_CONFIG:
+		return "config";
 	default:
 		return "unknown";
 	}

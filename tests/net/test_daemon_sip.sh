@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# voipfw run on a real veth: SIP over real sockets through the attached
+# programs. The VoIP system runs on the router itself (no NAT here; the
+# e2e suite adds NAT and real SIP software).
+#
+#   isp ns: registrar + caller (203.0.113.10), its media server (203.0.113.20)
+#   scanner ns: 203.0.113.66
+#   rtr ns: wan0 203.0.113.1, voipfw run, the SIP UA and an RTP listener
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+net_init vfwd
+host isp 203.0.113.10 203.0.113.20 2001:db8::10
+host scanner 203.0.113.66 2001:db8::66
+host rtr 203.0.113.1 2001:db8::1
+in_ns rtr ip link set eth0 name wan0
+bg_in rtr timeout 300 $TOOL listen "$STATE" 10000 10002
+DLOG="$TMP/daemon.log"
+
+start_daemon() {
+	local runs
+	runs=$(grep -c "running on" "$DLOG" 2>/dev/null || true)
+	# nsenter execs voipfw itself, so $! is the daemon (for kill -9);
+	# the EXIT trap ends it.
+	nsenter --net="/run/netns/$P-rtr" "$VOIPFW" --pin-dir "$PIN" \
+		run --iface wan0 >>"$DLOG" 2>&1 &
+	DAEMON_PID=$!
+	BG_PIDS+=("$DAEMON_PID")
+	for _ in $(seq 50); do
+		[ "$(grep -c "running on" "$DLOG")" -gt "${runs:-0}" ] && return 0
+		sleep 0.1
+	done
+	echo "daemon did not start:"; cat "$DLOG"; return 1
+}
+
+trunk_origin() {  # origin of the trunk entry for an address, or "none"
+	fw -j trunk list | python3 -c "import json,sys; print(next((t['origin'] for t in json.load(sys.stdin) if t['prefix'].startswith('$1/')), 'none'))"
+}
+
+pinholes_from() {  # number of pinholes whose remote is ADDR
+	fw -j pinhole list | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['remote']=='$1' and p['origin']=='call'))"
+}
+
+start_daemon
+check "status after run: wan0 enforcing" 1 "$(fw status | grep -c 'interface wan0 .*enforcing')"
+
+# 1. Before registration the ISP is nobody: its INVITE is dropped.
+bg_in isp timeout 20 $SIPPEER registrar 203.0.113.10 --expires 120 --max-seconds 20
+sleep 0.5
+check "unregistered ISP cannot call in" "failed: no answer" \
+	"$(in_ns isp $SIPPEER caller 203.0.113.10 203.0.113.1 203.0.113.20 5 | head -1)"
+check "ISP not trusted yet" none "$(trunk_origin 203.0.113.10)"
+
+# 2. Registration: the 401 comes back through the reply pinhole opened at
+#    egress, the 200 makes the registrar a learned trunk.
+check "registration through the firewall" "registered 120" \
+	"$(in_ns rtr $SIPPEER register 203.0.113.1 203.0.113.10 --expires 120)"
+sleep 0.3
+check "registrar learned as trunk" learned "$(trunk_origin 203.0.113.10)"
+expires=$(fw -j trunk list | python3 -c "import json,sys; print(next(t['expires_in'] for t in json.load(sys.stdin) if t['prefix'].startswith('203.0.113.10/')))")
+check "learned trunk expires after granted 120 s + grace" yes \
+	"$([ "$expires" -gt 170 ] && [ "$expires" -le 180 ] && echo yes || echo "no ($expires)")"
+check "the media server is not a trunk" none "$(trunk_origin 203.0.113.20)"
+
+# 3. Inbound call: the far end sends RTP the instant the 200 OK arrives,
+#    then a steady stream for 15 s while the daemon is killed and restarted.
+bg_in rtr timeout 60 $SIPPEER callee 203.0.113.1 10000 --max-seconds 60 >"$TMP/callee.out"
+sleep 0.5
+before=$(arrived 203.0.113.20 10000)
+bg_in isp timeout 40 $SIPPEER caller 203.0.113.10 203.0.113.1 203.0.113.20 200 \
+	--duration 15 --bye >"$TMP/caller.out"
+CALLER_PID=$!
+for _ in $(seq 30); do [ "$(pinholes_from 203.0.113.20)" = 2 ] && break; sleep 0.1; done
+check "pinholes for RTP and RTCP from the media server" 2 "$(pinholes_from 203.0.113.20)"
+sleep 0.5
+check "the first 200 RTP packets all arrived (setup race)" yes \
+	"$([ $(( $(arrived 203.0.113.20 10000) - before )) -ge 200 ] && echo yes || echo no)"
+check "scanner RTP to the call's port is dropped" 0 "$(delivered scanner 203.0.113.66 203.0.113.1 10000)"
+
+# 4. Crash safety: kill -9 mid-call; media keeps flowing, scanners stay
+#    out; the restarted daemon restores the call and BYE still closes it.
+kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true
+check "after kill -9 scanners stay blocked" 0 "$(delivered scanner 203.0.113.66 203.0.113.1 10000)"
+start_daemon
+for _ in $(seq 20); do grep -q 'restored 1 live call' "$DLOG" && break; sleep 0.1; done
+check "restart restored the live call" 1 "$(grep -c 'restored 1 live call' "$DLOG")"
+check "the restored call's pinholes are listed" 2 "$(pinholes_from 203.0.113.20)"
+wait "$CALLER_PID" || true
+sleep 0.3
+sent=$(sed -n 's/^rtp-sent \([0-9]*\) .*/\1/p' "$TMP/caller.out")
+check "caller sent a call's worth of RTP" yes "$([ "${sent:-0}" -gt 500 ] && echo yes || echo "no (${sent:-none})")"
+check "every RTP packet arrived across kill -9 and restart" "$sent" \
+	$(( $(arrived 203.0.113.20 10000) - before ))
+check "BYE answered" bye-ok "$(tail -1 "$TMP/caller.out")"
+sleep 0.3
+check "BYE closed the restored call's pinholes" 0 "$(pinholes_from 203.0.113.20)"
+check "media after BYE is dropped" 0 "$(delivered isp 203.0.113.20 203.0.113.1 10000)"
+
+echo "daemon log:"; sed 's/^/  /' "$DLOG"
+net_summary daemon
