@@ -118,8 +118,23 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh
 
+bench: all
+	bench/run.sh
+
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+MANDIR     ?= $(PREFIX)/share/man
+
+# The unit starts $(SBINDIR)/voipfw; with PREFIX=/usr that is the shipped path.
 install: $(BUILD)/voipfw
 	install -D -m 0755 $(BUILD)/voipfw $(DESTDIR)$(SBINDIR)/voipfw
+	install -D -m 0644 docs/voipfw.8 $(DESTDIR)$(MANDIR)/man8/voipfw.8
+	sed 's|/usr/sbin/voipfw|$(SBINDIR)/voipfw|' deploy/voipfw.service > $(BUILD)/voipfw.service
+	install -D -m 0644 $(BUILD)/voipfw.service $(DESTDIR)$(UNITDIR)/voipfw.service
+	install -D -m 0644 deploy/voipfw.conf $(DESTDIR)$(SYSCONFDIR)/voipfw/voipfw.conf.example
+	test -e $(DESTDIR)$(SYSCONFDIR)/voipfw/voipfw.conf || \
+		install -m 0600 deploy/voipfw.conf $(DESTDIR)$(SYSCONFDIR)/voipfw/voipfw.conf
+	install -D -m 0644 deploy/nftables-voipfw.nft $(DESTDIR)$(SYSCONFDIR)/voipfw/nftables-voipfw.nft.example
 
 clean:
 	rm -rf $(BUILD)

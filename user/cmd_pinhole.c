@@ -13,6 +13,7 @@
 #include "log.h"
 #include "names.h"
 #include "state.h"
+#include "voipfw_call.h"
 
 #define DEFAULT_TTL_SECONDS 3600ULL
 #define MAX_TTL_SECONDS (10ULL * 365 * 24 * 3600)
@@ -124,6 +125,33 @@ static int pinhole_del(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * The Call-ID of the call that opened a pinhole, from the daemon's call
+ * records; "" when there is none. Records are map data: length-checked.
+ */
+static const char *call_id_of(int calls_fd, __u64 call_hash, char *buf,
+			      size_t len)
+{
+	struct vfw_call_record rec;
+	size_t n;
+
+	buf[0] = '\0';
+	if (calls_fd < 0 || !call_hash ||
+	    bpf_map_lookup_elem(calls_fd, &call_hash, &rec))
+		return buf;
+	n = rec.call_id_len;
+	if (n > sizeof(rec.call_id))
+		n = sizeof(rec.call_id);
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, rec.call_id, n);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i++)   /* printable only, for the terminal */
+		if ((unsigned char)buf[i] < 0x21 || (unsigned char)buf[i] > 0x7e)
+			buf[i] = '?';
+	return buf;
+}
+
 static bool pinhole_expired(const struct vfw_pinhole *v, __u64 now)
 {
 	return (v->expires_ns && now >= v->expires_ns) ||
@@ -131,7 +159,8 @@ static bool pinhole_expired(const struct vfw_pinhole *v, __u64 now)
 }
 
 static void print_pinhole_plain(const struct vfw_pinhole_key *k,
-				const struct vfw_pinhole *v, __u64 now)
+				const struct vfw_pinhole *v, __u64 now,
+				const char *call_id)
 {
 	char addr[VFW_ADDR_STRLEN], left[32];
 
@@ -139,18 +168,19 @@ static void print_pinhole_plain(const struct vfw_pinhole_key *k,
 		snprintf(left, sizeof(left), "expired");
 	else
 		fmt_remaining(v->expires_ns, now, left, sizeof(left));
-	printf("%-40s %-5s %-6u %-7s %10llu %12llu %8llus %s\n",
+	printf("%-40s %-5s %-6u %-7s %10llu %12llu %8llus %-9s %s\n",
 	       vfw_addr_str(k->addr, addr, sizeof(addr)),
 	       vfw_proto_name(k->proto), k->local_port,
 	       vfw_origin_name(v->origin), (unsigned long long)v->packets,
 	       (unsigned long long)v->bytes,
 	       (unsigned long long)(now > v->last_seen_ns ?
 				    (now - v->last_seen_ns) / NSEC : 0),
-	       left);
+	       left, *call_id ? call_id : "-");
 }
 
 static void print_pinhole_json(const struct vfw_pinhole_key *k,
-			       const struct vfw_pinhole *v, __u64 now)
+			       const struct vfw_pinhole *v, __u64 now,
+			       const char *call_id)
 {
 	char addr[VFW_ADDR_STRLEN];
 	struct json *j = &cli.jw;
@@ -177,6 +207,8 @@ static void print_pinhole_json(const struct vfw_pinhole_key *k,
 	json_kv_bool(j, "expired", pinhole_expired(v, now));
 	if (v->call_hash)
 		json_kv_uint(j, "call_hash", v->call_hash);
+	if (*call_id)
+		json_kv_string(j, "call_id", call_id);
 	json_object_end(j);
 }
 
@@ -185,33 +217,38 @@ static int pinhole_list(int argc, char **argv)
 	struct vfw_pinhole_key key, next, *prev = NULL;
 	struct vfw_pinhole val;
 	__u64 now = vfw_now_ns();
-	int fd, rc = expect_no_more(argc, argv);
+	char call_id[VFW_CALL_ID_MAX + 1];
+	int fd, calls_fd, rc = expect_no_more(argc, argv);
 
 	if (rc)
 		return rc;
 	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
 	if (fd < 0)
 		return EXIT_FAIL;
+	calls_fd = vfw_map_open(cli.pin_dir, VFW_MAP_CALLS);
 	if (cli.json)
 		json_array_start(&cli.jw);
 	else
-		printf("%-40s %-5s %-6s %-7s %10s %12s %9s %s\n", "REMOTE",
+		printf("%-40s %-5s %-6s %-7s %10s %12s %9s %-9s %s\n", "REMOTE",
 		       "PROTO", "LOCAL", "ORIGIN", "PACKETS", "BYTES", "IDLE",
-		       "EXPIRES");
+		       "EXPIRES", "CALL");
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue;
+		call_id_of(calls_fd, val.call_hash, call_id, sizeof(call_id));
 		if (cli.json)
-			print_pinhole_json(&key, &val, now);
+			print_pinhole_json(&key, &val, now, call_id);
 		else
-			print_pinhole_plain(&key, &val, now);
+			print_pinhole_plain(&key, &val, now, call_id);
 	}
 	if (cli.json) {
 		json_array_end(&cli.jw);
 		json_finish(&cli.jw);
 	}
+	if (calls_fd >= 0)
+		close(calls_fd);
 	close(fd);
 	return EXIT_OK;
 }
@@ -236,8 +273,14 @@ static int pinhole_flush(int argc, char **argv)
 		n++;
 	}
 	close(fd);
-	if (!rc && !cli.json)
+	if (!rc && cli.json) {
+		json_object_start(&cli.jw);
+		json_kv_uint(&cli.jw, "flushed", n);
+		json_object_end(&cli.jw);
+		json_finish(&cli.jw);
+	} else if (!rc) {
 		printf("flushed %d pinhole%s\n", n, n == 1 ? "" : "s");
+	}
 	return rc;
 }
 

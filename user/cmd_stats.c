@@ -83,8 +83,19 @@ struct status {
 	struct vfw_iface ifaces[VFW_MAX_IFACES];
 	bool link_ok[VFW_MAX_IFACES];
 	int n_ifaces;
-	struct map_fill fill[3];
+	struct map_fill fill[4];
 	__u32 protected_udp, protected_tcp;
+	__u64 tap[VFW_TAP_COUNTER_MAX];
+	struct vfw_runtime rt;
+};
+
+static const char *const tap_names[VFW_TAP_COUNTER_MAX] = {
+	[VFW_TAP_SIP_IN] = "sip_in",
+	[VFW_TAP_SIP_OUT] = "sip_out",
+	[VFW_TAP_UNTRUSTED] = "sip_untrusted_ignored",
+	[VFW_TAP_LOST] = "sip_lost",
+	[VFW_TAP_REPLY_PINHOLE] = "reply_pinholes",
+	[VFW_TAP_EGRESS_MEDIA] = "egress_media_pinholes",
 };
 
 static bool link_pin_exists(const char *ifname)
@@ -152,6 +163,10 @@ static int read_status(struct status *st)
 			       sizeof(struct vfw_pinhole_key), &st->fill[1]);
 	err = err ?: read_fill(fds[VFW_MAP_FRAGS], "frags",
 			       sizeof(struct vfw_frag_key), &st->fill[2]);
+	err = err ?: read_fill(fds[VFW_MAP_CALLS], "calls", sizeof(__u64),
+			       &st->fill[3]);
+	err = err ?: vfw_tap_stats_read(fds[VFW_MAP_TAP_STATS], st->tap);
+	err = err ?: vfw_runtime_read(fds[VFW_MAP_RUNTIME], &st->rt);
 	err = err ?: count_protected(fds[VFW_MAP_PORTS], st);
 	vfw_maps_close(fds);
 	if (err)
@@ -179,11 +194,19 @@ static void print_status_plain(const struct status *st)
 		       r->l2 == VFW_L2_NONE ? ", no link-layer header" : "", when,
 		       st->link_ok[i] ? "" : " [link pin missing]");
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		printf("%-9s %u/%u\n", st->fill[i].name, st->fill[i].used,
 		       st->fill[i].max);
 	printf("protected ports: %u udp, %u tcp\n", st->protected_udp,
 	       st->protected_tcp);
+	printf("daemon SIP feed: %s; reply pinholes %s; egress media learning %s\n",
+	       st->rt.tap ? "on" : "off (no daemon)",
+	       st->rt.reply_ttl_ns ? "on" : "off",
+	       st->rt.egress_media_idle_ns ? "on" : "off");
+	printf("tc:");
+	for (i = 0; i < VFW_TAP_COUNTER_MAX; i++)
+		printf(" %s %llu", tap_names[i], (unsigned long long)st->tap[i]);
+	printf("\n");
 }
 
 static void print_status_json(const struct status *st)
@@ -211,7 +234,7 @@ static void print_status_json(const struct status *st)
 	json_array_end(j);
 	json_key(j, "maps");
 	json_object_start(j);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		json_key(j, st->fill[i].name);
 		json_object_start(j);
 		json_kv_uint(j, "entries", st->fill[i].used);
@@ -223,6 +246,17 @@ static void print_status_json(const struct status *st)
 	json_object_start(j);
 	json_kv_uint(j, "udp", st->protected_udp);
 	json_kv_uint(j, "tcp", st->protected_tcp);
+	json_object_end(j);
+	json_key(j, "runtime");
+	json_object_start(j);
+	json_kv_bool(j, "daemon_feed", st->rt.tap);
+	json_kv_uint(j, "reply_ttl", st->rt.reply_ttl_ns / 1000000000ULL);
+	json_kv_uint(j, "egress_media_idle", st->rt.egress_media_idle_ns / 1000000000ULL);
+	json_object_end(j);
+	json_key(j, "tc");
+	json_object_start(j);
+	for (i = 0; i < VFW_TAP_COUNTER_MAX; i++)
+		json_kv_uint(j, tap_names[i], st->tap[i]);
 	json_object_end(j);
 	json_object_end(j);
 	json_finish(j);

@@ -72,6 +72,10 @@ bg_in isp timeout 40 $SIPPEER caller 203.0.113.10 203.0.113.1 203.0.113.20 200 \
 CALLER_PID=$!
 for _ in $(seq 30); do [ "$(pinholes_from 203.0.113.20)" = 2 ] && break; sleep 0.1; done
 check "pinholes for RTP and RTCP from the media server" 2 "$(pinholes_from 203.0.113.20)"
+check "pinhole list names the call" 2 \
+	"$(fw -j pinhole list | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p.get('call_id','').endswith('@test')))")"
+check "status shows the live call record" 1 \
+	"$(fw -j status | python3 -c "import json,sys; print(json.load(sys.stdin)['maps']['calls']['entries'])")"
 sleep 0.5
 check "the first 200 RTP packets all arrived (setup race)" yes \
 	"$([ $(( $(arrived 203.0.113.20 10000) - before )) -ge 200 ] && echo yes || echo no)"
