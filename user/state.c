@@ -282,34 +282,6 @@ int vfw_ports_read(int fd, struct vfw_port_class_entry *all)
 	return 0;
 }
 
-int vfw_stats_read(int fd, struct vfw_counter out[VFW_REASON_MAX])
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct vfw_counter *percpu;
-	__u32 reason;
-	int cpu, err = 0;
-
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	percpu = calloc(ncpu, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	for (reason = 0; reason < VFW_REASON_MAX; reason++) {
-		out[reason].packets = 0;
-		out[reason].bytes = 0;
-		if (bpf_map_lookup_elem(fd, &reason, percpu)) {
-			err = -errno;
-			break;
-		}
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			out[reason].packets += percpu[cpu].packets;
-			out[reason].bytes += percpu[cpu].bytes;
-		}
-	}
-	free(percpu);
-	return err;
-}
-
 void vfw_runtime_defaults(struct vfw_runtime *rt)
 {
 	memset(rt, 0, sizeof(*rt));
@@ -330,35 +302,46 @@ int vfw_runtime_write(int fd, const struct vfw_runtime *rt)
 	return bpf_map_update_elem(fd, &zero, rt, BPF_ANY) ? -errno : 0;
 }
 
-/* Sums a per-CPU array of n __u64 counters. */
-static int percpu_u64_sum(int fd, __u32 n, __u64 *out)
+/*
+ * Sums a per-CPU array over CPUs: n_keys entries whose values are `width`
+ * __u64 counters each; out holds n_keys * width sums.
+ */
+static int percpu_sum(int fd, __u32 n_keys, __u32 width, __u64 *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 *percpu;
-	__u32 i;
+	__u32 key, f;
 	int cpu, err = 0;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	percpu = calloc(ncpu, sizeof(*percpu));
+	percpu = calloc((size_t)ncpu * width, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	for (i = 0; i < n && !err; i++) {
-		out[i] = 0;
-		if (bpf_map_lookup_elem(fd, &i, percpu)) {
+	memset(out, 0, (size_t)n_keys * width * sizeof(*out));
+	for (key = 0; key < n_keys; key++) {
+		if (bpf_map_lookup_elem(fd, &key, percpu)) {
 			err = -errno;
 			break;
 		}
 		for (cpu = 0; cpu < ncpu; cpu++)
-			out[i] += percpu[cpu];
+			for (f = 0; f < width; f++)
+				out[key * width + f] += percpu[cpu * width + f];
 	}
 	free(percpu);
 	return err;
 }
 
+int vfw_stats_read(int fd, struct vfw_counter out[VFW_REASON_MAX])
+{
+	_Static_assert(sizeof(struct vfw_counter) == 2 * sizeof(__u64),
+		       "vfw_counter is two __u64 counters");
+	return percpu_sum(fd, VFW_REASON_MAX, 2, (__u64 *)out);
+}
+
 int vfw_tap_stats_read(int fd, __u64 out[VFW_TAP_COUNTER_MAX])
 {
-	return percpu_u64_sum(fd, VFW_TAP_COUNTER_MAX, out);
+	return percpu_sum(fd, VFW_TAP_COUNTER_MAX, 1, out);
 }
 
 int vfw_map_max_entries(int fd, __u32 *max)
