@@ -59,6 +59,14 @@ struct {
 	__type(value, struct vfw_frag);
 } vfw_frags SEC(".maps");
 
+/* Sampled sources of drops, read and cleared by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VFW_MAX_DROP_SOURCES);
+	__type(key, struct vfw_drop_key);
+	__type(value, struct vfw_drop_val);
+} vfw_drop_src SEC(".maps");
+
 /* Written by userspace only: what is attached where, for `voipfw status`. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -101,8 +109,27 @@ static __always_inline int is_drop(__u32 reason)
 	return reason >= VFW_FIRST_DROP_REASON;
 }
 
+static __always_inline void sample_drop(const __u8 saddr[16], __u32 reason)
+{
+	struct vfw_drop_key key = { .reason = reason };
+	struct vfw_drop_val *v, fresh = { .samples = 1 };
+
+	if (bpf_get_prandom_u32() % VFW_DROP_SAMPLE_RATE)
+		return;
+	__builtin_memcpy(key.addr, saddr, 16);
+	fresh.last_ns = bpf_ktime_get_ns();
+	v = bpf_map_lookup_elem(&vfw_drop_src, &key);
+	if (v) {
+		__sync_fetch_and_add(&v->samples, 1);
+		v->last_ns = fresh.last_ns;
+	} else {
+		bpf_map_update_elem(&vfw_drop_src, &key, &fresh, BPF_ANY);
+	}
+}
+
 /* The single exit: count the reason, then act on it. */
-static __always_inline int finish(struct xdp_md *ctx, __u32 reason)
+static __always_inline int finish(struct xdp_md *ctx, __u32 reason,
+				  const __u8 saddr[16])
 {
 	struct vfw_counter *cnt = bpf_map_lookup_elem(&vfw_stats, &reason);
 
@@ -110,6 +137,8 @@ static __always_inline int finish(struct xdp_md *ctx, __u32 reason)
 		cnt->packets++;
 		cnt->bytes += ctx->data_end - ctx->data;
 	}
+	if (is_drop(reason))
+		sample_drop(saddr, reason);
 	if (is_drop(reason) && !cfg_monitor)
 		return XDP_DROP;
 	return XDP_PASS;
@@ -284,13 +313,12 @@ static __always_inline __u32 judge_l4(struct xdp_md *ctx, struct cursor *c,
 	return judge_protected(ctx, p, class);
 }
 
-static __always_inline __u32 classify(struct xdp_md *ctx)
+static __always_inline __u32 classify(struct xdp_md *ctx, struct packet *p)
 {
 	struct cursor c = {
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	struct packet p = {};
 	__u32 reason;
 	int proto;
 
@@ -298,27 +326,30 @@ static __always_inline __u32 classify(struct xdp_md *ctx)
 	if (proto < 0)
 		return parse_error_reason(proto);
 	if (proto == ETH_P_IP)
-		proto = parse_ipv4(&c, &p);
+		proto = parse_ipv4(&c, p);
 	else if (proto == ETH_P_IPV6)
-		proto = parse_ipv6(&c, &p);
+		proto = parse_ipv6(&c, p);
 	else
 		return VFW_PASS_NOT_IP;
 	if (proto < 0)
 		return parse_error_reason(proto);
 
-	if (p.frag == FRAG_LATER)
-		return frag_tracked(p.frag_proto) ? judge_later_fragment(&p) :
+	if (p->frag == FRAG_LATER)
+		return frag_tracked(p->frag_proto) ? judge_later_fragment(p) :
 						    VFW_PASS_UNPROTECTED;
-	reason = judge_l4(ctx, &c, &p);
-	if (p.frag == FRAG_FIRST && frag_tracked(p.frag_proto))
-		remember_first_fragment(&p, reason);
+	reason = judge_l4(ctx, &c, p);
+	if (p->frag == FRAG_FIRST && frag_tracked(p->frag_proto))
+		remember_first_fragment(p, reason);
 	return reason;
 }
 
 SEC("xdp")
 int voipfw_xdp(struct xdp_md *ctx)
 {
-	return finish(ctx, classify(ctx));
+	struct packet p = {};
+	__u32 reason = classify(ctx, &p);
+
+	return finish(ctx, reason, p.saddr);
 }
 
 /* ---- TC: the SIP tap, reply pinholes, egress media learning ---- */

@@ -187,6 +187,25 @@ enum vfw_tap_counter {
 	VFW_TAP_COUNTER_MAX,
 };
 
+/*
+ * Who was dropped: one in VFW_DROP_SAMPLE_RATE drops is recorded per source
+ * and reason, for the daemon's rate-limited drop summaries. Sampling keeps
+ * a flood's cost per packet at a random number and a compare.
+ */
+#define VFW_DROP_SAMPLE_RATE 64
+
+struct vfw_drop_key {
+	__u8 addr[16];
+	__u32 reason;      /* enum vfw_reason */
+};
+
+struct vfw_drop_val {
+	__u64 samples;     /* times VFW_DROP_SAMPLE_RATE ~ packets */
+	__u64 last_ns;
+};
+
+#define VFW_MAX_DROP_SOURCES 1024
+
 /* Default map sizes (the daemon may change them before the first load). */
 #define VFW_MAX_TRUNKS    4096
 #define VFW_MAX_PINHOLES  65536

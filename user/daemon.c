@@ -498,11 +498,56 @@ static void gc_trunks(struct daemon *d, __u64 now)
 		bpf_map_delete_elem(fd, &dead[i]);
 }
 
-/* One line per interval: what was dropped, by reason. */
+#define TOP_DROP_SOURCES 5
+
+/*
+ * The sampled drop sources since the last summary, the busiest first, as
+ * "ADDR REASON ~PACKETS"; the map is emptied for the next interval.
+ */
+static void drop_sources(struct daemon *d, char *line, size_t len)
+{
+	struct vfw_drop_key key, next, *prev = NULL, top_key[TOP_DROP_SOURCES];
+	__u64 top_n[TOP_DROP_SOURCES] = {};
+	int fd = d->fds[VFW_MAP_DROP_SRC];
+	struct vfw_drop_val val;
+	char addr[VFW_ADDR_STRLEN];
+	size_t off = 0;
+	int i, j;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue;
+		for (i = 0; i < TOP_DROP_SOURCES && val.samples <= top_n[i]; i++)
+			;
+		if (i == TOP_DROP_SOURCES)
+			continue;
+		for (j = TOP_DROP_SOURCES - 1; j > i; j--) {
+			top_n[j] = top_n[j - 1];
+			top_key[j] = top_key[j - 1];
+		}
+		top_n[i] = val.samples;
+		top_key[i] = key;
+	}
+	/* Clear by always deleting the first key: deleting while walking skips. */
+	while (bpf_map_get_next_key(fd, NULL, &key) == 0)
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	line[0] = '\0';
+	for (i = 0; i < TOP_DROP_SOURCES && top_n[i] && off < len; i++)
+		off += snprintf(line + off, len - off, "%s%s %s ~%llu",
+				i ? ", " : "",
+				vfw_addr_str(top_key[i].addr, addr, sizeof(addr)),
+				vfw_reason_name(top_key[i].reason),
+				(unsigned long long)top_n[i] * VFW_DROP_SAMPLE_RATE);
+}
+
+/* One line per interval: what was dropped, by reason and by source. */
 static void drop_summary(struct daemon *d)
 {
 	struct vfw_counter now[VFW_REASON_MAX];
-	char line[512];
+	char line[512], sources[512];
 	size_t off = 0;
 	__u32 r;
 
@@ -517,10 +562,12 @@ static void drop_summary(struct daemon *d)
 					(unsigned long long)delta);
 	}
 	memcpy(d->last_stats, now, sizeof(now));
+	drop_sources(d, sources, sizeof(sources));
 	if (off)
-		pr_info("%s in the last %us: %s",
+		pr_info("%s in the last %us: %s%s%s",
 			d->cfg.monitor ? "would have dropped" : "dropped",
-			d->cfg.drop_summary_interval, line);
+			d->cfg.drop_summary_interval, line,
+			sources[0] ? "; top sources (sampled): " : "", sources);
 }
 
 static void housekeeping(struct daemon *d)

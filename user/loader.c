@@ -81,6 +81,8 @@ static struct bpf_map *skel_map(struct voipfw_bpf *skel, enum vfw_map_id id)
 		return skel->maps.vfw_tap_stats;
 	case VFW_MAP_CALLS:
 		return skel->maps.vfw_calls;
+	case VFW_MAP_DROP_SRC:
+		return skel->maps.vfw_drop_src;
 	default:
 		return NULL;
 	}

@@ -49,6 +49,9 @@ static const struct map_layout layouts[VFW_MAP_COUNT] = {
 				sizeof(__u32), sizeof(__u64) },
 	[VFW_MAP_CALLS] = { "calls", BPF_MAP_TYPE_HASH, sizeof(__u64),
 			    sizeof(struct vfw_call_record) },
+	[VFW_MAP_DROP_SRC] = { "drop_sources", BPF_MAP_TYPE_LRU_HASH,
+			       sizeof(struct vfw_drop_key),
+			       sizeof(struct vfw_drop_val) },
 };
 
 const char *vfw_map_pin_name(enum vfw_map_id id)

@@ -26,6 +26,7 @@ enum vfw_map_id {
 	VFW_MAP_TAP,
 	VFW_MAP_TAP_STATS,
 	VFW_MAP_CALLS,
+	VFW_MAP_DROP_SRC,
 	VFW_MAP_COUNT,
 };
 

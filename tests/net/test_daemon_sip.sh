@@ -16,6 +16,12 @@ host rtr 203.0.113.1 2001:db8::1
 in_ns rtr ip link set eth0 name wan0
 bg_in rtr timeout 300 $TOOL listen "$STATE" 10000 10002
 DLOG="$TMP/daemon.log"
+cat >"$TMP/voipfw.conf" <<CONF
+[general]
+interface = wan0
+[log]
+drop_summary_interval = 10
+CONF
 
 start_daemon() {
 	local runs
@@ -23,7 +29,7 @@ start_daemon() {
 	# nsenter execs voipfw itself, so $! is the daemon (for kill -9);
 	# the EXIT trap ends it.
 	nsenter --net="/run/netns/$P-rtr" "$VOIPFW" --pin-dir "$PIN" \
-		run --iface wan0 >>"$DLOG" 2>&1 &
+		run --config "$TMP/voipfw.conf" >>"$DLOG" 2>&1 &
 	DAEMON_PID=$!
 	BG_PIDS+=("$DAEMON_PID")
 	for _ in $(seq 50); do
@@ -99,6 +105,12 @@ check "BYE answered" bye-ok "$(tail -1 "$TMP/caller.out")"
 sleep 0.3
 check "BYE closed the restored call's pinholes" 0 "$(pinholes_from 203.0.113.20)"
 check "media after BYE is dropped" 0 "$(delivered isp 203.0.113.20 203.0.113.1 10000)"
+
+# 5. Drop summaries name the sources: 640 scanner packets, one in 64 sampled.
+N=640 delivered scanner 203.0.113.66 203.0.113.1 5060 >/dev/null
+for _ in $(seq 120); do grep -q "top sources" "$DLOG" && break; sleep 0.1; done
+check "drop summary names the scanner as top source" 1 \
+	"$(grep "top sources" "$DLOG" | grep -c '203.0.113.66 drop-no-trust')"
 
 echo "daemon log:"; sed 's/^/  /' "$DLOG"
 net_summary daemon
