@@ -84,7 +84,8 @@ srun = defaultdict(lambda: defaultdict(dict))
 smem, schecks = {}, []
 for r in rows("scale.tsv"):
     if r[0] == "run":
-        srun[r[1]][r[2]][int(r[4])] = float(r[5])
+        # the baselines' case is "base"; key them by program instead
+        srun[r[1]][r[3] if r[1] == "base" else r[2]][int(r[4])] = float(r[5])
     elif r[0] == "mem":
         smem[(r[1], r[2])] = (int(r[4]), int(r[5]))
     elif r[0] == "check":
@@ -144,8 +145,7 @@ w("`bench/xdp_bench.c paths`: the real `voipfw_xdp` (skeleton, default ports, "
   "trunks 198.51.100.0/24 and 2001:db8:100::/48, one live pinhole) and two bare "
   "programs (`bench/bare.bpf.c`: `return XDP_DROP` / `return XDP_PASS`, loaded with "
   "`bpf_object__open_file`) run on the identical packet (UDP, 200 payload bytes) with "
-  "`bpf_prog_test_run_opts`, repeat "
-  f"{len(next(iter(runs.values()))['voipfw']) if runs else 0} rounds; each (path, program) "
+  f"`bpf_prog_test_run_opts`, {machine.get('paths', '?')}; each (path, program) "
   "pair once per round in an order rotated and reversed from round to round. Time is "
   "`CLOCK_THREAD_CPUTIME_ID` around the syscall divided by the repeat count, the thread "
   "pinned to the last CPU. Before timing, each path is run once and must hit the "
@@ -219,15 +219,15 @@ if missed:
     w("- The bare baseline is itself only the `bpf_test_run` loop (~10 ns here), so "
       "a fixed cost of a few tens of ns is a large multiple of it; under a real driver "
       "the per-packet floor (DMA, page handling) is several times larger and the same "
-      "absolute overhead a much smaller ratio — see the stretch section.\n")
+      "absolute overhead a much smaller ratio (not measured in this run, see section 3).\n")
 
 w("## 2. Scale: map sizes\n")
-w("`bench/xdp_bench.c scale`: six program instances loaded side by side "
+w(f"`bench/xdp_bench.c scale`: six program instances loaded side by side "
   "(`bpf_map__set_max_entries` between open and load), filled with random IPv4 "
   "trunk prefixes (/16–/32, none covering the test sources; `bpf_map_update_elem` "
   "loop, the LPM trie has no batch op) or random pinholes (sources in 10/8, media "
   "ports; `bpf_map_update_batch`). All cases and both baselines are interleaved in "
-  "the same rounds. *hit* = trunk source to 5060 (trunk maps) or the pinhole's "
+  f"the same rounds ({machine.get('scale', '?')}). *hit* = trunk source to 5060 (trunk maps) or the pinhole's "
   "source to its port (pinhole maps); *miss* = scanner to 5060 (misses the pinhole "
   "table, then the trie). Memory is the kernel's `memlock` of the map (fdinfo; "
   "for these non-preallocated maps it follows the actual element count).\n")
@@ -427,7 +427,8 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set ylabel 'ns/packet'
 set xtics rotate by -25
-set key top right
+set key top center horizontal
+set yrange [0:*]
 set grid ytics
 plot '{dat}' using 2:xtic(1) title 'voipfw', '' using 3 title 'bare XDP\\_DROP', '' using 4 title 'bare XDP\\_PASS'
 set output '{DOCS}/perf-scale.png'
@@ -437,6 +438,7 @@ set logscale x
 set xtics norotate
 set xlabel 'entries'
 set key top left
+set yrange [0:*]
 plot '{sdat}' index 0 using 2:3 title 'trunks: trunk hit', '' index 0 using 2:4 title 'trunks: scanner miss', \
      '' index 1 using 2:3 title 'pinholes: pinhole hit', '' index 1 using 2:4 title 'pinholes: scanner miss'
 """

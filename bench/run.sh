@@ -10,7 +10,7 @@ cd "$ROOT"
 B=build/bench
 R=$B/results
 mkdir -p "$B" "$R"
-rm -f "$R"/*
+rm -rf "$R"/*
 
 ROUNDS=${ROUNDS:-11}
 REPEAT=${REPEAT:-200000}
@@ -47,6 +47,8 @@ step machine
 	echo "bpf_jit	$(cat /proc/sys/net/core/bpf_jit_enable)"
 	echo "date	$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "commit	$(git rev-parse --short HEAD)"
+	echo "paths	$ROUNDS rounds x repeat $REPEAT"
+	echo "scale	$SCALE_ROUNDS rounds x repeat $SCALE_REPEAT"
 } >"$R/machine.tsv"
 
 step "XDP per path: $ROUNDS rounds x $REPEAT"
@@ -61,9 +63,9 @@ $B/xdp_bench scale $B/bare.bpf.o "$SCALE_ROUNDS" "$SCALE_REPEAT" >"$R/scale.tsv"
 step "profile"
 if perf stat -e cpu-clock true >/dev/null 2>&1; then
 	for path in scanner-drop pinhole-hit; do
-		$B/xdp_bench profile $B/bare.bpf.o "$path" 4 >/dev/null &
+		$B/xdp_bench profile $B/bare.bpf.o "$path" 5 >/dev/null &
 		pid=$!
-		sleep 1.5
+		sleep 2.5
 		cpu=$(($(nproc) - 1))
 		perf record -q -e cpu-clock -C "$cpu" -o "$R/perf-$path.data" -- sleep 2 \
 			>/dev/null 2>&1 || true
