@@ -583,13 +583,16 @@ sipp_wait() {
 # ------------------------------------------------------------ scenarios
 # Reusable steps; tests assert on their status and on the counters.
 
-# pbx_register [TAG [PASSWORD]]: the PBX registers at the ISP proxy through
-# the NAT (status 0 when the proxy answered 200).
+# pbx_register [TAG [PASSWORD [EXPIRES]]]: the PBX registers at the ISP
+# proxy through the NAT, asking for EXPIRES seconds (600) (status 0 when the
+# proxy answered 200).
 pbx_register() {
-	local t=${1:-reg} pw=${2:-$PBX_PASS}
+	local t=${1:-reg} pw=${2:-$PBX_PASS} exp=${3:-600}
 	sipp_start "$t" "$NS_PBX" 15 pbx_register.xml \
 		-i "$PBX_IP" -p "$SIP_PORT" -s "$PBX_USER" \
-		-key pubip "$ROUTER_WAN_IP" -au "$PBX_USER" -ap "$pw" \
+		-key pubip "$ROUTER_WAN_IP" -key expires "$exp" \
+		-key cseq1 1 -key cseq2 2 \
+		-au "$PBX_USER" -ap "$pw" \
 		-m 1 -timeout 10 -recv_timeout 5000 "$ISP_PROXY_IP:$SIP_PORT"
 	sipp_wait "$t"
 }

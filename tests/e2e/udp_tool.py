@@ -7,13 +7,15 @@
       ways), 1 on timeout.
 
   udp_tool.py rtp HOST PORT_MIN-PORT_MAX --count N [--rate PPS] [--sport P]
+                 [--bind ADDR]
       Send N RTP-looking packets (RTP v2 header + 160 bytes of A-law
       silence), walking the destination port range with an odd stride.
       Stray media, as a scanner or a misbehaving peer would send it.
       Prints the number of packets sent.
 
-  udp_tool.py sip HOST PORT --count N [--rate PPS] [--method M]
+  udp_tool.py sip HOST PORT --count N [--rate PPS] [--method M] [--bind ADDR]
       Send N minimal SIP requests (one datagram each, no retransmission).
+      --bind sends from one of the host's addresses (e.g. a trunk's).
 
 Every mode is bounded in count and time (count <= 100000, rate >= 1 pps).
 """
@@ -55,8 +57,8 @@ def cmd_rtp(a):
     lo, hi = int(lo), int(hi or lo)
     span = hi - lo + 1
     s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
-    if a.sport:
-        s.bind(("::" if family_of(a.host) == socket.AF_INET6 else "0.0.0.0", a.sport))
+    if a.sport or a.bind:
+        s.bind((a.bind or ("::" if family_of(a.host) == socket.AF_INET6 else "0.0.0.0"), a.sport))
     ssrc = random.getrandbits(32)
     payload = b"\xd5" * 160  # A-law silence
     sent = 0
@@ -77,7 +79,7 @@ def cmd_rtp(a):
 def cmd_sip(a):
     fam = family_of(a.host)
     s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", 0))
+    s.bind((a.bind or ("::" if fam == socket.AF_INET6 else "0.0.0.0"), 0))
     lport = s.getsockname()[1]
     host = "[%s]" % a.host if fam == socket.AF_INET6 else a.host
     sent = 0
@@ -120,6 +122,7 @@ def main():
     q.add_argument("--count", type=int, required=True)
     q.add_argument("--rate", type=float, default=200.0)
     q.add_argument("--sport", type=int, default=0)
+    q.add_argument("--bind", default="")
     q.set_defaults(fn=cmd_rtp)
     q = sub.add_parser("sip")
     q.add_argument("host")
@@ -127,6 +130,7 @@ def main():
     q.add_argument("--count", type=int, required=True)
     q.add_argument("--rate", type=float, default=100.0)
     q.add_argument("--method", default="OPTIONS")
+    q.add_argument("--bind", default="")
     q.set_defaults(fn=cmd_sip)
     a = p.parse_args()
     if getattr(a, "count", 1) > 100000 or getattr(a, "rate", 1) < 1:
