@@ -102,6 +102,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			obs.msg = &msg;
 			vfw_tracker_observe(t, &obs);
 		}
+		/* calls are allocated on demand: the bound must still hold */
+		if (vfw_tracker_n_calls(t) > cfg.max_calls)
+			abort();
 		/* the call the last event was about exports to a sane record */
 		if (st.last_hash) {
 			struct vfw_call_record rec;

@@ -849,6 +849,123 @@ static void test_call_table_full(void **state)
 	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
 }
 
+/*
+ * The call table allocates on demand: fill it to max_calls, end every
+ * call, fill it again. Under LeakSanitizer this also shows nothing leaks;
+ * with this many calls, hash buckets are surely shared.
+ */
+static void fill_calls(struct fx *fx, unsigned n, int round)
+{
+	char cid[32];
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(cid, sizeof(cid), "fill-%d-%u@trunk", round, i);
+		feed(fx, IN, req("INVITE", cid, 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+		feed(fx, OUT, resp(200, "INVITE", cid, 1, "caller", "pbx",
+				   sdp(PBX, 10000 + 2 * (int)(i % 1000), NULL), NULL));
+		fx->log[0] = '\0';
+	}
+}
+
+static void end_calls(struct fx *fx, unsigned n, int round)
+{
+	char cid[32];
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(cid, sizeof(cid), "fill-%d-%u@trunk", round, i);
+		feed(fx, IN, req("BYE", cid, 2, "caller", "pbx", NULL, NULL));
+		assert_string_equal(fx->last.call_id, cid);
+		assert_int_equal(fx->last.type, VFW_EV_PINHOLE_CLOSE);
+		fx->log[0] = '\0';
+	}
+}
+
+static void test_call_table_reusable(void **state)
+{
+	struct fx *fx = *state;
+	const unsigned n = 2000;
+
+	fx->cfg.max_calls = n;
+	reconfigure(fx);
+	fill_calls(fx, n, 0);
+	assert_int_equal(vfw_tracker_n_calls(fx->t), n);
+	assert_int_equal(fx->n_events, 2 * n);
+	feed(fx, IN, req("INVITE", "one-too-many", 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "warning(call table full)");
+	end_calls(fx, n, 0);
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+	assert_int_equal(fx->n_events, 4 * n + 1);
+
+	fill_calls(fx, n, 1);
+	assert_int_equal(vfw_tracker_n_calls(fx->t), n);
+	/* every call is still found by its own Call-ID */
+	end_calls(fx, n / 2, 1);
+	assert_int_equal(vfw_tracker_n_calls(fx->t), n - n / 2);
+	/* the rest end in tick, oldest first; teardown frees nothing live then */
+	fx->n_events = 0;
+	vfw_tracker_tick(fx->t, T0 + 4 * 3600 * SEC);
+	assert_int_equal(fx->n_events, 2 * (n - n / 2));
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+	/* and the tracker is freed with calls live (teardown): no leak either */
+	fill_calls(fx, 10, 2);
+}
+
+/*
+ * Two calls with the same 64-bit hash, hence the same bucket whatever the
+ * index does: an imported record with a truncated Call-ID keeps the hash
+ * it was given, here the one of "short". They must stay apart by Call-ID,
+ * and ending either one must leave the other findable. (The record has
+ * no pinholes: the fixture checks every pinhole event's hash against its
+ * Call-ID, which this forged record would fail.)
+ */
+static void test_call_hash_collision(void **state)
+{
+	struct fx *fx = *state;
+	struct vfw_call_record rec, out;
+	__u64 hash = vfw_call_hash(sv_from_cstr("short"));
+
+	memset(&rec, 0, sizeof(rec));
+	rec.version = VFW_CALL_RECORD_VERSION;
+	rec.flags = VFW_CALL_F_CONFIRMED;
+	rec.call_hash = hash;
+	rec.call_id_len = VFW_CALL_ID_MAX;
+	memset(rec.call_id, 'x', VFW_CALL_ID_MAX);
+	rec.proto = IPPROTO_UDP;
+	rec.created_ns = T0;
+	rec.expires_ns = T0 + 100 * SEC;
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), 0);
+
+	/* "short" does not match the imported call: a new one, same bucket */
+	establish_inbound(fx, "short");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 2);
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), -EEXIST);
+	/* by hash alone, the older call answers */
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &out), 0);
+	assert_int_equal(out.call_id_len, VFW_CALL_ID_MAX);
+
+	/* ending the second in the chain leaves the first */
+	feed(fx, IN, req("BYE", "short", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &out), 0);
+	assert_int_equal(out.call_id_len, VFW_CALL_ID_MAX);
+
+	/* again behind it, then the first (the chain's head) ends in tick */
+	establish_inbound(fx, "short");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 2);
+	vfw_tracker_tick(fx->t, T0 + 100 * SEC);
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &out), 0);
+	assert_int_equal(out.call_id_len, 5);
+	feed(fx, IN, req("BYE", "short", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &out), -ENOENT);
+}
+
 static void test_provisional_off(void **state)
 {
 	struct fx *fx = *state;
@@ -1090,6 +1207,8 @@ int main(void)
 		T(test_t38_switch),
 		T(test_setup_timeout_and_hard_cap),
 		T(test_call_table_full),
+		T(test_call_table_reusable),
+		T(test_call_hash_collision),
 		T(test_provisional_off),
 		T(test_unknown_dialog_messages_ignored),
 		T(test_bad_sdp_warns),

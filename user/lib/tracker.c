@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "sdp.h"
 #include "tracker.h"
@@ -40,10 +41,14 @@ struct stream {
 	__u8 receives;      /* ... and wants to receive it */
 };
 
+/*
+ * A session description, sized to its m-lines: most calls have one or two
+ * streams, and a full SDP_MAX_MEDIA array in every slot below was most of
+ * a call's memory. Always on the heap; a NULL pointer is "no SDP".
+ */
 struct desc {
-	__u8 present;
 	__u8 n;
-	struct stream s[SDP_MAX_MEDIA];
+	struct stream s[];
 };
 
 struct dialog {
@@ -51,8 +56,8 @@ struct dialog {
 	__u8 confirmed;
 	__u8 tag_len;
 	char tag[TAG_MAX];   /* the callee's tag: what tells forks apart */
-	struct desc cur[2];  /* committed, by side */
-	struct desc pend[2]; /* offer in flight, by side */
+	struct desc *cur[2];  /* committed, by side */
+	struct desc *pend[2]; /* offer in flight, by side */
 	__s8 pend_side;      /* enum side of the offerer, SIDE_NONE when idle */
 	__s8 txn_offer_side; /* who offered in the current INVITE transaction */
 	__u32 txn_cseq;      /* CSeq of that INVITE transaction */
@@ -68,26 +73,33 @@ struct pinhole {
 	__u64 idle_ns;
 };
 
+/*
+ * Allocated when the call starts and freed when it ends, so memory follows
+ * the live calls rather than max_calls. Found through the tracker's hash
+ * index (hnext chains a bucket) and walked by tick through the live list.
+ */
 struct call {
-	__u8 used;
+	struct call *hnext;
+	struct call *prev, *next;
 	__u8 confirmed;
 	__u8 local_caller;
 	__u8 imported;       /* restored from a record, SDP state unknown */
 	__u8 proto;
 	__u8 warned_public;
 	__u8 warned_full;
+	__u8 open_cap;       /* room in open[] */
 	__u64 hash;
-	__u16 id_len;
-	char id[VFW_CALL_ID_MAX];
 	__u8 peer_addr[16];
 	__u64 created_ns;
 	__u64 expires_ns;
 	__u32 invite_cseq;
 	__s8 offer_side;     /* who offered in the initial INVITE */
-	struct desc offer;
+	struct desc *offer;
 	struct dialog forks[MAX_FORKS];
 	unsigned n_open;
-	struct pinhole open[VFW_CALL_MAX_PINHOLES];
+	struct pinhole *open; /* grown on demand, at most VFW_CALL_MAX_PINHOLES */
+	__u16 id_len;
+	char id[];           /* id_len bytes: Call-IDs are mostly far below the max */
 };
 
 struct reg_txn {
@@ -117,7 +129,19 @@ struct registration {
 struct vfw_tracker {
 	struct vfw_tracker_config cfg;
 	struct vfw_sink sink;
-	struct call *calls;
+	/*
+	 * Calls: a chained hash index on the call hash plus a list of the live
+	 * ones in creation order. The bucket count is fixed at creation from
+	 * max_calls, so chains stay short and nothing grows at run time; the
+	 * seed keeps a sender of crafted Call-IDs from piling calls into one
+	 * bucket (a full 64-bit hash collision still lands together and is told
+	 * apart by the Call-ID).
+	 */
+	struct call **buckets;
+	unsigned bucket_bits;
+	__u64 seed;
+	unsigned n_calls;
+	struct call *head, *tail;
 	unsigned n_txns;
 	struct reg_txn *txns;
 	struct registration *regs;
@@ -308,6 +332,24 @@ int vfw_event_to_json(const struct vfw_event *ev, char *buf, size_t len)
 
 /* ---- lifecycle ------------------------------------------------------ */
 
+/*
+ * Up to 2^20 buckets (8 MiB of pointers); a max_calls above that only
+ * lengthens the chains, it never grows the table.
+ */
+#define CALL_BUCKET_BITS_MAX 20
+
+static void call_free(struct call *c);
+
+static __u64 tracker_seed(const struct vfw_tracker *t)
+{
+	__u64 seed = 0;
+
+	/* Without entropy the index still works; it is only less DoS-proof. */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (__u64)(unsigned long)t * 0x9e3779b97f4a7c15ULL;
+	return seed;
+}
+
 struct vfw_tracker *vfw_tracker_new(const struct vfw_tracker_config *cfg,
 				    struct vfw_sink sink)
 {
@@ -322,10 +364,15 @@ struct vfw_tracker *vfw_tracker_new(const struct vfw_tracker_config *cfg,
 		t->cfg.max_registrations = 1;
 	t->sink = sink;
 	t->n_txns = 2 * t->cfg.max_registrations;
-	t->calls = calloc(t->cfg.max_calls, sizeof(*t->calls));
+	/* load factor <= 1 with max_calls live */
+	while (t->bucket_bits < CALL_BUCKET_BITS_MAX &&
+	       (1U << t->bucket_bits) < t->cfg.max_calls)
+		t->bucket_bits++;
+	t->seed = tracker_seed(t);
+	t->buckets = calloc(1U << t->bucket_bits, sizeof(*t->buckets));
 	t->regs = calloc(t->cfg.max_registrations, sizeof(*t->regs));
 	t->txns = calloc(t->n_txns, sizeof(*t->txns));
-	if (!t->calls || !t->regs || !t->txns) {
+	if (!t->buckets || !t->regs || !t->txns) {
 		vfw_tracker_free(t);
 		return NULL;
 	}
@@ -334,9 +381,15 @@ struct vfw_tracker *vfw_tracker_new(const struct vfw_tracker_config *cfg,
 
 void vfw_tracker_free(struct vfw_tracker *t)
 {
+	struct call *c, *next;
+
 	if (!t)
 		return;
-	free(t->calls);
+	for (c = t->head; c; c = next) {
+		next = c->next;
+		call_free(c);
+	}
+	free(t->buckets);
 	free(t->regs);
 	free(t->txns);
 	free(t);
@@ -344,11 +397,7 @@ void vfw_tracker_free(struct vfw_tracker *t)
 
 unsigned vfw_tracker_n_calls(const struct vfw_tracker *t)
 {
-	unsigned i, n = 0;
-
-	for (i = 0; i < t->cfg.max_calls; i++)
-		n += t->calls[i].used;
-	return n;
+	return t->n_calls;
 }
 
 unsigned vfw_tracker_n_registrations(const struct vfw_tracker *t)
@@ -657,62 +706,145 @@ static void handle_register(struct vfw_tracker *t, const struct vfw_sip_obs *obs
 
 /* ================= calls ============================================= */
 
+/*
+ * The Call-ID hash is FNV-1a of attacker-chosen text: its low bits alone
+ * would let a sender aim at a bucket. Mixing in the secret seed
+ * (splitmix64's finaliser) leaves only full 64-bit collisions in common.
+ */
+static struct call **call_bucket(const struct vfw_tracker *t, __u64 hash)
+{
+	__u64 x = hash ^ t->seed;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return &t->buckets[t->bucket_bits ? x >> (64 - t->bucket_bits) : 0];
+}
+
 static struct call *call_find(struct vfw_tracker *t, struct sv call_id)
 {
 	__u64 hash = vfw_call_hash(call_id);
 	size_t n = call_id.len < VFW_CALL_ID_MAX ? call_id.len : VFW_CALL_ID_MAX;
-	unsigned i;
+	struct call *c;
 
-	for (i = 0; i < t->cfg.max_calls; i++) {
-		struct call *c = &t->calls[i];
-
-		if (c->used && c->hash == hash && c->id_len == n &&
+	for (c = *call_bucket(t, hash); c; c = c->hnext)
+		if (c->hash == hash && c->id_len == n &&
 		    memcmp(c->id, call_id.p, n) == 0)
 			return c;
-	}
 	return NULL;
 }
 
+/*
+ * By hash alone (restart records). Chains keep insertion order, so with
+ * two Call-IDs of one hash this is the older call, as the slot scan was.
+ */
 static struct call *call_find_hash(const struct vfw_tracker *t, __u64 hash)
 {
-	unsigned i;
+	struct call *c;
 
-	for (i = 0; i < t->cfg.max_calls; i++)
-		if (t->calls[i].used && t->calls[i].hash == hash)
-			return &t->calls[i];
+	for (c = *call_bucket(t, hash); c; c = c->hnext)
+		if (c->hash == hash)
+			return c;
 	return NULL;
 }
 
-static struct call *call_alloc(struct vfw_tracker *t)
+/*
+ * A new call with c->hash set: linked at the tail of its bucket and of the
+ * live list, so both keep creation order (tick walks calls oldest first,
+ * as it walked the slots of the old fixed table).
+ */
+static void call_link(struct vfw_tracker *t, struct call *c)
 {
-	unsigned i;
+	struct call **pp = call_bucket(t, c->hash);
 
-	for (i = 0; i < t->cfg.max_calls; i++) {
-		if (!t->calls[i].used) {
-			memset(&t->calls[i], 0, sizeof(t->calls[i]));
-			t->calls[i].used = 1;
-			t->calls[i].offer_side = SIDE_NONE;
-			return &t->calls[i];
-		}
+	while (*pp)
+		pp = &(*pp)->hnext;
+	*pp = c;
+	c->prev = t->tail;
+	if (t->tail)
+		t->tail->next = c;
+	else
+		t->head = c;
+	t->tail = c;
+	t->n_calls++;
+}
+
+static void call_unlink(struct vfw_tracker *t, struct call *c)
+{
+	struct call **pp = call_bucket(t, c->hash);
+
+	while (*pp != c)
+		pp = &(*pp)->hnext;
+	*pp = c->hnext;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		t->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		t->tail = c->prev;
+	t->n_calls--;
+}
+
+/* NULL when the table is at max_calls or memory is short; the caller says which. */
+static struct call *call_alloc(struct vfw_tracker *t, size_t id_len)
+{
+	struct call *c;
+
+	if (t->n_calls >= t->cfg.max_calls)
+		return NULL;
+	c = calloc(1, sizeof(*c) + id_len);
+	if (c) {
+		c->offer_side = SIDE_NONE;
+		c->id_len = (__u16)id_len;
 	}
-	return NULL;
+	return c;
+}
+
+/*
+ * Room for n open pinholes. Most calls need two (RTP and RTCP), a few
+ * four for a while (provisional plus answered), so the array starts small
+ * and doubles up to the per-call cap instead of always holding the cap.
+ */
+static int open_reserve(struct call *c, unsigned n)
+{
+	unsigned cap = c->open_cap ? c->open_cap : 2;
+	struct pinhole *p;
+
+	if (n <= c->open_cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	if (cap > VFW_CALL_MAX_PINHOLES)
+		cap = VFW_CALL_MAX_PINHOLES;
+	p = realloc(c->open, cap * sizeof(*p));
+	if (!p)
+		return -1;
+	c->open = p;
+	c->open_cap = (__u8)cap;
+	return 0;
 }
 
 static struct call *call_create(struct vfw_tracker *t, const struct vfw_sip_obs *obs)
 {
 	const struct sip_msg *m = obs->msg;
-	struct call *c = call_alloc(t);
+	struct call *c = call_alloc(t, m->call_id.len < VFW_CALL_ID_MAX ?
+				    m->call_id.len : VFW_CALL_ID_MAX);
 
 	if (!c) {
-		warn(t, NULL, "call table full",
-		     "call %.*s not tracked: %u calls already, no pinholes will open",
-		     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p,
-		     t->cfg.max_calls);
+		if (t->n_calls < t->cfg.max_calls)
+			warn(t, NULL, "out of memory",
+			     "call %.*s not tracked: out of memory, no pinholes will open",
+			     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p);
+		else
+			warn(t, NULL, "call table full",
+			     "call %.*s not tracked: %u calls already, no pinholes will open",
+			     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p,
+			     t->cfg.max_calls);
 		return NULL;
 	}
 	c->hash = vfw_call_hash(m->call_id);
-	c->id_len = (__u16)(m->call_id.len < VFW_CALL_ID_MAX ? m->call_id.len :
-			    VFW_CALL_ID_MAX);
 	memcpy(c->id, m->call_id.p, c->id_len);
 	c->local_caller = obs->outbound ? 1 : 0;
 	c->proto = obs->proto;
@@ -720,6 +852,7 @@ static struct call *call_create(struct vfw_tracker *t, const struct vfw_sip_obs 
 	c->created_ns = obs->now_ns;
 	c->expires_ns = obs->now_ns + t->cfg.call_max_ns;
 	c->invite_cseq = m->cseq;
+	call_link(t, c);
 	return c;
 }
 
@@ -746,26 +879,65 @@ static void stream_from_media(const struct sdp_media *m, struct stream *s)
 		s->receives = 0;
 }
 
-/* Returns 0 and fills d, or -1 (with a WARNING) when the SDP is unusable. */
-static int desc_from_msg(struct vfw_tracker *t, const struct call *c,
-			 const struct sip_msg *m, struct desc *d)
+static struct desc *desc_alloc(unsigned n)
+{
+	struct desc *d = malloc(sizeof(*d) + n * sizeof(d->s[0]));
+
+	if (d)
+		d->n = (__u8)n;
+	return d;
+}
+
+static struct desc *desc_dup(const struct desc *d)
+{
+	struct desc *copy = desc_alloc(d->n);
+
+	if (copy)
+		memcpy(copy->s, d->s, d->n * sizeof(d->s[0]));
+	return copy;
+}
+
+/* Frees *d and forgets it. */
+static void desc_put(struct desc **d)
+{
+	free(*d);
+	*d = NULL;
+}
+
+/* Replaces *slot with d (taking it over). */
+static void desc_set(struct desc **slot, struct desc *d)
+{
+	free(*slot);
+	*slot = d;
+}
+
+/*
+ * A new heap desc, or NULL (with a WARNING) when the SDP is unusable or
+ * memory is short: either way the message is handled as if it had none.
+ */
+static struct desc *desc_from_msg(struct vfw_tracker *t, const struct call *c,
+				  const struct sip_msg *m)
 {
 	struct sdp_session s;
 	enum sdp_error err = sdp_parse(m->sdp.p, m->sdp.len, &s);
+	struct desc *d;
 	unsigned i;
 
-	memset(d, 0, sizeof(*d));
 	if (err != SDP_OK) {
 		warn(t, c, "bad SDP", "ignoring SDP in %s: %s",
 		     m->is_request ? sip_method_name(m->method) : "response",
 		     sdp_strerror(err));
-		return -1;
+		return NULL;
 	}
-	d->present = 1;
-	d->n = (__u8)s.n_media;
+	d = desc_alloc(s.n_media);
+	if (!d) {
+		warn(t, c, "out of memory", "ignoring SDP in %s: out of memory",
+		     m->is_request ? sip_method_name(m->method) : "response");
+		return NULL;
+	}
 	for (i = 0; i < s.n_media; i++)
 		stream_from_media(&s.media[i], &d->s[i]);
-	return 0;
+	return d;
 }
 
 /*
@@ -776,7 +948,7 @@ static void inherit_hold_addresses(struct desc *d, const struct desc *old)
 {
 	unsigned i;
 
-	if (!old->present)
+	if (!old)
 		return;
 	for (i = 0; i < d->n && i < old->n; i++) {
 		struct stream *s = &d->s[i];
@@ -816,29 +988,46 @@ static void check_local_sdp(struct vfw_tracker *t, struct call *c,
 
 enum sdp_role { ROLE_OFFER, ROLE_ANSWER, ROLE_EITHER };
 
-static void apply_sdp(struct dialog *d, enum side sender, const struct desc *sdp,
+static void pend_clear(struct dialog *d)
+{
+	desc_put(&d->pend[SIDE_LOCAL]);
+	desc_put(&d->pend[SIDE_REMOTE]);
+}
+
+static void dialog_clear(struct dialog *d)
+{
+	desc_put(&d->cur[SIDE_LOCAL]);
+	desc_put(&d->cur[SIDE_REMOTE]);
+	pend_clear(d);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Takes over *sdp (sets it to NULL): each message's SDP lands in one place. */
+static void apply_sdp(struct dialog *d, enum side sender, struct desc **sdp,
 		      enum sdp_role role)
 {
-	struct desc copy = *sdp;
+	struct desc *copy = *sdp;
 
+	*sdp = NULL;
 	if (sender == SIDE_REMOTE)
-		inherit_hold_addresses(&copy, &d->cur[SIDE_REMOTE]);
+		inherit_hold_addresses(copy, d->cur[SIDE_REMOTE]);
 	if (role == ROLE_EITHER)
 		role = d->pend_side == opposite(sender) ? ROLE_ANSWER : ROLE_OFFER;
 
 	if (role == ROLE_OFFER) {
-		d->pend[sender] = copy;
-		memset(&d->pend[opposite(sender)], 0, sizeof(struct desc));
+		desc_set(&d->pend[sender], copy);
+		desc_put(&d->pend[opposite(sender)]);
 		d->pend_side = (__s8)sender;
 		return;
 	}
 	if (d->pend_side == opposite(sender)) {
-		d->cur[opposite(sender)] = d->pend[opposite(sender)];
-		memset(&d->pend, 0, sizeof(d->pend));
+		desc_set(&d->cur[opposite(sender)], d->pend[opposite(sender)]);
+		d->pend[opposite(sender)] = NULL;
+		pend_clear(d);
 		d->pend_side = SIDE_NONE;
 	}
 	/* an answer, or a repeated/updated answer (18x then 2xx) */
-	d->cur[sender] = copy;
+	desc_set(&d->cur[sender], copy);
 }
 
 static struct dialog *dialog_find(struct call *c, struct sv tag)
@@ -867,9 +1056,19 @@ static struct dialog *dialog_get(struct vfw_tracker *t, struct call *c,
 	if (d || tag.len == 0)
 		return d;
 	for (i = 0; i < MAX_FORKS; i++) {
+		struct desc *offer = NULL;
+
 		d = &c->forks[i];
 		if (d->used)
 			continue;
+		if (c->offer_side != SIDE_NONE) {
+			offer = desc_dup(c->offer);
+			if (!offer) {
+				warn(t, c, "out of memory", "ignoring fork %.*s: out of memory",
+				     (int)(tag.len > 64 ? 64 : tag.len), tag.p);
+				return NULL;
+			}
+		}
 		memset(d, 0, sizeof(*d));
 		d->used = 1;
 		d->tag_len = (__u8)(tag.len < TAG_MAX ? tag.len : TAG_MAX);
@@ -877,8 +1076,8 @@ static struct dialog *dialog_get(struct vfw_tracker *t, struct call *c,
 		d->pend_side = SIDE_NONE;
 		d->txn_cseq = c->invite_cseq;
 		d->txn_offer_side = c->offer_side;
-		if (c->offer_side != SIDE_NONE) {
-			d->pend[c->offer_side] = c->offer;
+		if (offer) {
+			d->pend[c->offer_side] = offer;
 			d->pend_side = c->offer_side;
 		}
 		return d;
@@ -993,7 +1192,7 @@ static void add_pairs(const struct vfw_tracker *t, struct pinhole_set *set,
 {
 	unsigned i;
 
-	if (!l || !r || !l->present || !r->present)
+	if (!l || !r)
 		return;
 	for (i = 0; i < l->n && i < r->n; i++) {
 		const struct stream *ls = &l->s[i], *rs = &r->s[i];
@@ -1036,7 +1235,7 @@ static void add_provisional(const struct vfw_tracker *t, struct pinhole_set *set
 
 static const struct desc *pick(const struct desc *a, const struct desc *b)
 {
-	return a->present ? a : b;
+	return a ? a : b;
 }
 
 static void desired_pinholes(const struct vfw_tracker *t, const struct call *c,
@@ -1067,22 +1266,22 @@ static void desired_pinholes(const struct vfw_tracker *t, const struct call *c,
 	}
 
 	if (c->offer_side == SIDE_LOCAL)
-		local_any = &c->offer;
+		local_any = c->offer;
 	for (i = 0; i < MAX_FORKS; i++) {
 		const struct dialog *d = &c->forks[i];
-		const struct desc *l = &d->cur[SIDE_LOCAL], *r = &d->cur[SIDE_REMOTE];
+		const struct desc *l = d->cur[SIDE_LOCAL], *r = d->cur[SIDE_REMOTE];
 
 		if (!d->used)
 			continue;
 		add_pairs(t, set, l, r, SIDE_NONE, !d->confirmed);
 		if (d->pend_side != SIDE_NONE)
-			add_pairs(t, set, pick(&d->pend[SIDE_LOCAL], l),
-				  pick(&d->pend[SIDE_REMOTE], r),
+			add_pairs(t, set, pick(d->pend[SIDE_LOCAL], l),
+				  pick(d->pend[SIDE_REMOTE], r),
 				  opposite((enum side)d->pend_side), !d->confirmed);
-		if (r->present || d->pend[SIDE_REMOTE].present)
+		if (r || d->pend[SIDE_REMOTE])
 			remote_known = 1;
-		if (!local_any && (l->present || d->pend[SIDE_LOCAL].present))
-			local_any = pick(&d->pend[SIDE_LOCAL], l);
+		if (!local_any && (l || d->pend[SIDE_LOCAL]))
+			local_any = pick(d->pend[SIDE_LOCAL], l);
 	}
 	if (!remote_known && local_any && t->cfg.provisional_pinholes)
 		add_provisional(t, set, c, local_any);
@@ -1154,6 +1353,11 @@ static void reconcile(struct vfw_tracker *t, struct call *c, const char *why)
 		if (j < 0) {
 			if (c->n_open == VFW_CALL_MAX_PINHOLES)
 				close_one_stale(t, c, &want, why);
+			if (open_reserve(c, c->n_open + 1) != 0) {
+				warn(t, c, "out of memory", "pinhole to port %u not opened: out of memory",
+				     want.p[i].port);
+				continue;
+			}
 			c->open[c->n_open++] = want.p[i];
 			emit_pinhole(t, c, VFW_EV_PINHOLE_OPEN, &want.p[i],
 				     want.p[i].provisional ? "provisional: offer sent to SIP peer" : why);
@@ -1179,13 +1383,26 @@ static void reconcile(struct vfw_tracker *t, struct call *c, const char *why)
 	}
 }
 
+static void call_free(struct call *c)
+{
+	unsigned i;
+
+	for (i = 0; i < MAX_FORKS; i++)
+		dialog_clear(&c->forks[i]);
+	free(c->offer);
+	free(c->open);
+	free(c);
+}
+
+/* Closes the call's pinholes and frees it: c is gone on return. */
 static void call_end(struct vfw_tracker *t, struct call *c, const char *why)
 {
 	unsigned i;
 
 	for (i = 0; i < c->n_open; i++)
 		emit_pinhole(t, c, VFW_EV_PINHOLE_CLOSE, &c->open[i], why);
-	memset(c, 0, sizeof(*c));
+	call_unlink(t, c);
+	call_free(c);
 }
 
 /* ---- message handlers ----------------------------------------------- */
@@ -1196,7 +1413,7 @@ struct call_msg {
 	enum side sender;
 	struct sv callee_tag;
 	int has_sdp;
-	struct desc sdp;
+	struct desc *sdp;    /* owned until a handler takes it over */
 };
 
 static void on_invite_request(struct vfw_tracker *t, struct call *c,
@@ -1211,7 +1428,8 @@ static void on_invite_request(struct vfw_tracker *t, struct call *c,
 			return;
 		c->invite_cseq = m->cseq;
 		if (cm->has_sdp) {
-			c->offer = cm->sdp;
+			desc_set(&c->offer, cm->sdp);
+			cm->sdp = NULL;
 			c->offer_side = (__s8)cm->sender;
 		}
 		return;
@@ -1233,7 +1451,7 @@ static int on_dialog_gone(struct vfw_tracker *t, struct call *c,
 			  struct dialog *d, const char *why)
 {
 	if (d)
-		memset(d, 0, sizeof(*d));
+		dialog_clear(d);
 	if (dialogs_confirmed(c))
 		return 0;
 	if (c->confirmed || c->imported || !dialogs_used(c)) {
@@ -1254,7 +1472,7 @@ static void drop_early_dialogs(struct call *c, const struct dialog *keep)
 
 	for (i = 0; i < MAX_FORKS; i++)
 		if (&c->forks[i] != keep && c->forks[i].used && !c->forks[i].confirmed)
-			memset(&c->forks[i], 0, sizeof(c->forks[i]));
+			dialog_clear(&c->forks[i]);
 }
 
 static int on_invite_response(struct vfw_tracker *t, struct call *c,
@@ -1274,7 +1492,7 @@ static int on_invite_response(struct vfw_tracker *t, struct call *c,
 		if (!d || m->cseq != d->txn_cseq)
 			return 0;
 		d->pend_side = SIDE_NONE;	/* re-INVITE refused: old session stands */
-		memset(&d->pend, 0, sizeof(d->pend));
+		pend_clear(d);
 		if (m->status == 481 || m->status == 408)
 			return on_dialog_gone(t, c, d, "dialog gone (481/408)");
 		return 0;
@@ -1330,7 +1548,7 @@ static int on_in_dialog(struct vfw_tracker *t, struct call *c, struct call_msg *
 		if (m->status >= 300) {
 			if (d->pend_side == opposite(cm->sender)) {
 				d->pend_side = SIDE_NONE;
-				memset(&d->pend, 0, sizeof(d->pend));
+				pend_clear(d);
 			}
 			if (m->status == 481)
 				return on_dialog_gone(t, c, d, "dialog gone (481)");
@@ -1384,10 +1602,10 @@ static void handle_call(struct vfw_tracker *t, const struct vfw_sip_obs *obs,
 	cm.m = m;
 	cm.sender = obs->outbound ? SIDE_LOCAL : SIDE_REMOTE;
 	cm.callee_tag = callee_tag(c, obs);
-	if (m->sdp.len && desc_from_msg(t, c, m, &cm.sdp) == 0) {
+	if (m->sdp.len && (cm.sdp = desc_from_msg(t, c, m)) != NULL) {
 		cm.has_sdp = 1;
 		if (cm.sender == SIDE_LOCAL)
-			check_local_sdp(t, c, &cm.sdp);
+			check_local_sdp(t, c, cm.sdp);
 	}
 
 	switch (method) {
@@ -1413,15 +1631,17 @@ static void handle_call(struct vfw_tracker *t, const struct vfw_sip_obs *obs,
 		why = cm.sender == SIDE_LOCAL ? "SDP sent" : "SDP received";
 		break;
 	}
+	/* not taken over (retransmission, no dialog, ended call): dropped */
+	free(cm.sdp);
 	if (ended)
-		return;
+		return;	/* c is freed */
 	/* An import is superseded once a full offer/answer has been seen. */
 	if (c->imported) {
 		unsigned i;
 
 		for (i = 0; i < MAX_FORKS; i++)
-			if (c->forks[i].used && c->forks[i].cur[SIDE_LOCAL].present &&
-			    c->forks[i].cur[SIDE_REMOTE].present)
+			if (c->forks[i].used && c->forks[i].cur[SIDE_LOCAL] &&
+			    c->forks[i].cur[SIDE_REMOTE])
 				c->imported = 0;
 	}
 	reconcile(t, c, why);
@@ -1454,6 +1674,7 @@ void vfw_tracker_observe(struct vfw_tracker *t, const struct vfw_sip_obs *obs)
 
 void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns)
 {
+	struct call *c, *next;
 	unsigned i;
 
 	for (i = 0; i < t->cfg.max_registrations; i++)
@@ -1463,11 +1684,8 @@ void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns)
 		if (t->txns[i].used && now_ns >= t->txns[i].sent_ns &&
 		    now_ns - t->txns[i].sent_ns >= t->cfg.reg_txn_timeout_ns)
 			memset(&t->txns[i], 0, sizeof(t->txns[i]));
-	for (i = 0; i < t->cfg.max_calls; i++) {
-		struct call *c = &t->calls[i];
-
-		if (!c->used)
-			continue;
+	for (c = t->head; c; c = next) {
+		next = c->next;	/* call_end frees c */
 		if (now_ns >= c->expires_ns) {
 			call_end(t, c, "call hard cap reached");
 		} else if (!c->confirmed && now_ns >= c->created_ns &&
@@ -1540,15 +1758,18 @@ int vfw_tracker_import_call(struct vfw_tracker *t,
 		return -EINVAL;
 	if (call_find_hash(t, rec->call_hash))
 		return -EEXIST;
-	c = call_alloc(t);
-	if (!c)
+	if (t->n_calls >= t->cfg.max_calls)
 		return -ENOSPC;
+	c = call_alloc(t, rec->call_id_len);
+	if (!c || open_reserve(c, rec->n_pinholes) != 0) {
+		free(c);
+		return -ENOMEM;
+	}
 	c->imported = 1;
 	c->confirmed = (rec->flags & VFW_CALL_F_CONFIRMED) != 0;
 	c->local_caller = (rec->flags & VFW_CALL_F_LOCAL_CALLER) != 0;
 	c->proto = rec->proto;
 	c->hash = rec->call_hash;
-	c->id_len = rec->call_id_len;
 	memcpy(c->id, rec->call_id, c->id_len);
 	memcpy(c->peer_addr, rec->peer_addr, 16);
 	c->created_ns = rec->created_ns;
@@ -1569,5 +1790,6 @@ int vfw_tracker_import_call(struct vfw_tracker *t,
 		 */
 		c->open[i].early = !c->open[i].held && p->idle_ns == 0;
 	}
+	call_link(t, c);
 	return 0;
 }

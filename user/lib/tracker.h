@@ -109,7 +109,10 @@
  * final failure to the initial INVITE, a 481 to an in-dialog request, the
  * hard cap, or setup_timeout_ns without a 2xx close the call's pinholes.
  * The number of calls is bounded by max_calls; a new call beyond it is
- * refused with a WARNING.
+ * refused with a WARNING. Call state is allocated when a call starts and
+ * freed when it ends (memory follows live calls, not max_calls); calls are
+ * found through a hash index on the call hash sized from max_calls, and
+ * the tick walks only live calls, oldest first.
  *
  * == Restart ==
  * vfw_tracker_export_call() writes a call as struct vfw_call_record
@@ -231,7 +234,10 @@ unsigned vfw_tracker_n_registrations(const struct vfw_tracker *t); /* live ones 
 /* 0, or -ENOENT when no such call is tracked. */
 int vfw_tracker_export_call(const struct vfw_tracker *t, __u64 call_hash,
 			    struct vfw_call_record *out);
-/* 0; -EINVAL for a malformed record; -ENOSPC when the call table is full; -EEXIST. */
+/*
+ * 0; -EINVAL for a malformed record; -ENOSPC when the call table is full;
+ * -EEXIST; -ENOMEM.
+ */
 int vfw_tracker_import_call(struct vfw_tracker *t,
 			    const struct vfw_call_record *rec);
 
