@@ -172,9 +172,10 @@ static __always_inline struct vfw_trunk *trunk_lookup(const __u8 addr[16])
 	return bpf_map_lookup_elem(&vfw_trunks, &key);
 }
 
-static __always_inline int trunk_live(const struct vfw_trunk *t, __u64 now)
+/* The clock is read only for entries that expire: it is a third of the cost. */
+static __always_inline int trunk_live(const struct vfw_trunk *t)
 {
-	return !t->expires_ns || now < t->expires_ns;
+	return !t->expires_ns || bpf_ktime_get_ns() < t->expires_ns;
 }
 
 static __always_inline int pinhole_live(const struct vfw_pinhole *ph, __u64 now)
@@ -188,10 +189,11 @@ static __always_inline int pinhole_live(const struct vfw_pinhole *ph, __u64 now)
 
 /* Returns VFW_PASS_PINHOLE, or 1 if an expired pinhole matched, else 0. */
 static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
-					   const struct packet *p, __u64 now)
+					   const struct packet *p)
 {
 	struct vfw_pinhole_key key = {};
 	struct vfw_pinhole *ph;
+	__u64 now;
 
 	__builtin_memcpy(key.addr, p->saddr, 16);
 	key.local_port = p->dport;
@@ -199,6 +201,7 @@ static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
 	ph = bpf_map_lookup_elem(&vfw_pinholes, &key);
 	if (!ph)
 		return 0;
+	now = bpf_ktime_get_ns();   /* only on a match: scanners never pay it */
 	if (!pinhole_live(ph, now))
 		return 1;
 	/* Idle expiry and the daemon's idle reaper read these. */
@@ -212,18 +215,19 @@ static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
 static __always_inline __u32 judge_protected(struct xdp_md *ctx,
 					     const struct packet *p, __u8 class)
 {
-	__u64 now = bpf_ktime_get_ns();
-	__u32 pinhole = check_pinhole(ctx, p, now);
+	__u32 pinhole = check_pinhole(ctx, p);
 	struct vfw_trunk *t;
+	int live;
 
 	if (pinhole == VFW_PASS_PINHOLE)
 		return VFW_PASS_PINHOLE;
 	t = trunk_lookup(p->saddr);
-	if (t && trunk_live(t, now) && (t->admit & admit_bit(class)))
+	live = t && trunk_live(t);
+	if (live && (t->admit & admit_bit(class)))
 		return VFW_PASS_TRUNK;
 	if (pinhole)
 		return VFW_DROP_PINHOLE_EXPIRED;
-	if (t && !trunk_live(t, now))
+	if (t && !live)
 		return VFW_DROP_TRUNK_EXPIRED;
 	return VFW_DROP_NO_TRUST;
 }
@@ -269,7 +273,7 @@ static __always_inline __u32 judge_later_fragment(const struct packet *p)
 	if (f && now - f->seen_ns < VFW_FRAG_TTL_NS)
 		return is_drop(f->reason) ? VFW_DROP_FRAGMENT : VFW_PASS_FRAGMENT;
 	t = trunk_lookup(p->saddr);
-	if (t && trunk_live(t, now))
+	if (t && trunk_live(t))
 		return VFW_PASS_FRAGMENT_TRUNK;
 	return VFW_DROP_FRAGMENT_UNMATCHED;
 }
@@ -479,7 +483,7 @@ static __always_inline int source_trusted(const struct packet *p)
 	__u64 now = bpf_ktime_get_ns();
 
 	t = trunk_lookup(p->saddr);
-	if (t && trunk_live(t, now) && (t->admit & VFW_ADMIT_SIP))
+	if (t && trunk_live(t) && (t->admit & VFW_ADMIT_SIP))
 		return 1;
 	__builtin_memcpy(key.addr, p->saddr, 16);
 	key.local_port = p->dport;

@@ -6,7 +6,7 @@
       IPv4 and IPv6, and rewrite STATEFILE (JSON) after each one. Also
       accepts TCP connections on the same ports and counts them. Exits on
       SIGTERM or after --max-seconds (default 300).
-  udp_tool.py send DST PORT COUNT [--src ADDR]
+  udp_tool.py send DST PORT COUNT [--src ADDR] [--sport PORT]
       Send COUNT small datagrams, 2 ms apart.
   udp_tool.py count STATEFILE SRC PORT
       Print how many datagrams from SRC to PORT were seen so far.
@@ -26,6 +26,8 @@ def listen(statefile, ports, max_seconds):
         for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
             s = socket.socket(socket.AF_INET6, kind)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # a slow Python reader must not lose bursts in the socket
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
             s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
             s.bind(("::", port))
             if kind == socket.SOCK_STREAM:
@@ -49,8 +51,10 @@ def listen(statefile, ports, max_seconds):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     save()
     deadline = time.monotonic() + max_seconds
+    dirty, last_save = False, 0.0
     while time.monotonic() < deadline:
-        for key, _ in sel.select(timeout=0.5):
+        events = sel.select(timeout=0.02)
+        for key, _ in events:
             kind, port = key.data
             if kind == socket.SOCK_DGRAM:
                 _, addr = key.fileobj.recvfrom(2048)
@@ -59,14 +63,20 @@ def listen(statefile, ports, max_seconds):
                 conn, addr = key.fileobj.accept()
                 conn.close()
                 bump(addr[0], "tcp", port)
+            dirty = True
+        # the state file trails the sockets by at most ~50 ms
+        now = time.monotonic()
+        if dirty and (not events or now - last_save > 0.05):
             save()
+            dirty, last_save = False, now
 
 
-def send(dst, port, count, src):
+def send(dst, port, count, src, sport=0):
     family = socket.AF_INET6 if ":" in dst else socket.AF_INET
     s = socket.socket(family, socket.SOCK_DGRAM)
-    if src:
-        s.bind((src, 0))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if src or sport:
+        s.bind((src or "", sport))
     for i in range(count):
         s.sendto(b"voipfw-test %d" % i, (dst, port))
         time.sleep(0.002)
@@ -105,8 +115,10 @@ def main(argv):
                 ports.append(int(a))
         listen(argv[2], ports, max_seconds)
     elif len(argv) >= 5 and argv[1] == "send":
-        src = argv[6] if len(argv) >= 7 and argv[5] == "--src" else None
-        send(argv[2], int(argv[3]), int(argv[4]), src)
+        rest = argv[5:]
+        src = rest[rest.index("--src") + 1] if "--src" in rest else None
+        sport = int(rest[rest.index("--sport") + 1]) if "--sport" in rest else 0
+        send(argv[2], int(argv[3]), min(int(argv[4]), 100000), src, sport)
     elif len(argv) >= 4 and argv[1] == "connect":
         src = argv[5] if len(argv) >= 6 and argv[4] == "--src" else None
         tcp_connect(argv[2], int(argv[3]), src)
