@@ -49,7 +49,7 @@ FUZZ_SECONDS ?= 60
 .PHONY: all clean check check-unit check-bpf check-net check-replay fuzz deps \
 	install demo bench
 .DELETE_ON_ERROR:
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 
 all: $(BUILD)/voipfw
 
