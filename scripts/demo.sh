@@ -10,7 +10,7 @@
 # Everything runs in network namespaces on documentation addresses and is
 # removed at the end. Exit status 0 only if the call and the blocking worked.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: needs root (sudo make demo)" >&2
 	exit 1

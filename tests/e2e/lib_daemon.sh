@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# Names from lib.sh (sourced first); PBX_RTCP_PORT is for the tests.
+# shellcheck disable=SC2034,SC2153
 # voipfw e2e: helpers for tests that run the daemon ("voipfw run") on the
 # router's WAN. Source after lib.sh and e2e_init; used by test_daemon.sh
 # and scripts/demo.sh.

@@ -300,7 +300,11 @@ check_eq "daemon dead: scanner still blocked (0 at the pbx)" "$(scan_at_pbx)" 0
 check_eq "daemon dead: scanner packets counted as drop-no-trust" $(( $(fw_stat drop-no-trust) - nt0 )) 120
 check "restart the daemon" fwd_start "$DCFG"
 check "restart restored the live call(s)" grep -Eq 'restored [1-9][0-9]* live call' "$FWD_LOG"
-check_eq "restored call's pinholes listed (with the call)" "$(fw_call_pinholes "$ISP_CALLER_IP")" 2
+n=$(fw_call_pinholes "$ISP_CALLER_IP")
+check_eq "restored call's pinholes listed (with the call)" "$n" 2
+[ "$n" = 2 ] || { fw -j pinhole list; fw -j status; } | sed 's/^/  diag: /'
+# a drop-no-trust from the caller at call setup = its first RTP beat the pinhole
+check_eq "no setup-race drop so far in this scenario" "$(fw_stat drop-no-trust)" $((nt0 + 120))
 check "call completes across kill -9 and restart" sipp_wait s5-in
 check "BYE closed the restored call's pinholes" call_pinholes_gone "$ISP_CALLER_IP"
 ns_stop s5-pbx
