@@ -21,14 +21,15 @@ if [ -z "${E2E_UNDER_TIMEOUT:-}" ]; then
 fi
 
 export E2E_AUTO_SUMMARY=0
-# shellcheck source=../tests/e2e/lib.sh
+# shellcheck source=tests/e2e/lib.sh
 source tests/e2e/lib.sh
-# shellcheck source=../tests/e2e/lib_daemon.sh
+# shellcheck source=tests/e2e/lib_daemon.sh
 source tests/e2e/lib_daemon.sh
 VOIPFW=${VOIPFW:-$PWD/build/voipfw}
 fw_available || { echo "demo: $VOIPFW not built (make)" >&2; exit 1; }
 
 # The library's progress lines go to a file; problems are shown at the end.
+# shellcheck disable=SC2317  # (e2e_log and e2e_die are called by the library)
 DEMO_LOG=/dev/null
 e2e_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >>"$DEMO_LOG"; }
 e2e_die() { printf 'demo: %s\n' "$*" >&2; show_log; exit 1; }
