@@ -9,7 +9,7 @@ PACKAGES=(
 	linux-libc-dev libinih-dev libpcap-dev libsystemd-dev
 	# tests
 	libcmocka-dev iproute2 nftables ethtool python3 util-linux procps
-	dnsmasq-base
+	dnsmasq-base systemd
 	# end-to-end tests and demo: real SIP software
 	sip-tester kamailio sipvicious
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs voipfw's test suites and ends with one line "N passed, N failed".
-#   scripts/run-tests.sh [unit|replay|fuzz|bpf|net|e2e ...]   (default: all)
+#   scripts/run-tests.sh [unit|replay|deploy|fuzz|bpf|net|e2e ...]   (default: all)
 # The bpf, net and e2e suites need root. Without it they are skipped loudly,
 # and under CI (CI=true) a skipped suite counts as a failure.
 set -uo pipefail
@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit replay fuzz bpf net e2e)
+[ ${#suites[@]} -eq 0 ] && suites=(unit replay deploy fuzz bpf net e2e)
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 passed=0 failed=0 skipped=0
 failures=()
@@ -44,10 +44,10 @@ for suite in "${suites[@]}"; do
 			[ -f "tests/unit/$(basename "$t").c" ] || continue
 			run_one "unit/$(basename "$t")" "$t"
 		done ;;
-	replay)
-		for t in tests/replay/test_*.sh; do
+	replay|deploy)
+		for t in tests/"$suite"/test_*.sh; do
 			[ -f "$t" ] || continue
-			run_one "replay/$(basename "$t" .sh)" timeout 600 bash "$t"
+			run_one "$suite/$(basename "$t" .sh)" timeout 600 bash "$t"
 		done ;;
 	fuzz)
 		for f in "$BUILD"/fuzz/fuzz_*; do

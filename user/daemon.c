@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -677,6 +678,12 @@ int vfw_daemon_run(const struct vfw_daemon_opts *opts)
 	d->config_path = opts->config_path;
 	vfw_log_set_level(d->cfg.log_level);
 
+	/*
+	 * The tap-to-pinhole latency is a race with the far end's first RTP
+	 * packet; a busy router must not keep us waiting for a CPU.
+	 */
+	if (setpriority(PRIO_PROCESS, 0, -10))
+		pr_debug("cannot raise the daemon's priority: %s", strerror(errno));
 	err = install_signals();
 	err = err ?: setup(d);
 	if (err)
