@@ -492,23 +492,32 @@ static __always_inline int source_trusted(const struct packet *p)
 	return ph && pinhole_live(ph, now);
 }
 
+/*
+ * What both TC hooks do first: parse up to L4 and hand later fragments of a
+ * tapped datagram to the daemon. Returns 1 when the packet needs nothing
+ * more, 0 with the cursor at the ports.
+ */
+static __always_inline int tc_begin(struct __sk_buff *skb, struct cursor *c,
+				    struct packet *p, __u32 *l3_off, __u8 dir)
+{
+	if (tc_parse(skb, c, p, l3_off) < 0)
+		return 1;
+	if (p->frag == FRAG_LATER) {
+		if (frag_tracked(p->frag_proto) && frag_is_tapped(p))
+			tap_copy(skb, *l3_off, dir);
+		return 1;
+	}
+	return parse_ports(c, p) < 0;
+}
+
 SEC("tc")
 int voipfw_tc_ingress(struct __sk_buff *skb)
 {
 	struct packet p = {};
 	struct cursor c;
 	__u32 l3_off = 0;
-	int proto;
 
-	proto = tc_parse(skb, &c, &p, &l3_off);
-	if (proto < 0)
-		return TC_ACT_OK;
-	if (p.frag == FRAG_LATER) {
-		if (frag_tracked(p.frag_proto) && frag_is_tapped(&p))
-			tap_copy(skb, l3_off, VFW_TAP_INGRESS);
-		return TC_ACT_OK;
-	}
-	if (parse_ports(&c, &p) < 0 || !is_sip_flow(&p))
+	if (tc_begin(skb, &c, &p, &l3_off, VFW_TAP_INGRESS) || !is_sip_flow(&p))
 		return TC_ACT_OK;
 	if (!source_trusted(&p)) {
 		tap_count(VFW_TAP_UNTRUSTED);
@@ -571,17 +580,8 @@ int voipfw_tc_egress(struct __sk_buff *skb)
 	struct cursor c;
 	__u32 l3_off = 0;
 	__u8 sport_class;
-	int proto;
 
-	proto = tc_parse(skb, &c, &p, &l3_off);
-	if (proto < 0)
-		return TC_ACT_OK;
-	if (p.frag == FRAG_LATER) {
-		if (frag_tracked(p.frag_proto) && frag_is_tapped(&p))
-			tap_copy(skb, l3_off, VFW_TAP_EGRESS);
-		return TC_ACT_OK;
-	}
-	if (parse_ports(&c, &p) < 0)
+	if (tc_begin(skb, &c, &p, &l3_off, VFW_TAP_EGRESS))
 		return TC_ACT_OK;
 	rt = runtime();
 	sport_class = class_of_port(p.sport, p.l4proto);
