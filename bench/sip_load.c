@@ -47,6 +47,7 @@
 #include <netinet/in.h>
 
 #include "voipfw.h"
+#include "fdinfo.h"
 
 #define ISP_ADDR  "203.0.113.10"
 #define RTR_ADDR  "203.0.113.1"
@@ -263,23 +264,6 @@ static void report_rss(const char *phase, int pid)
 	}
 	fclose(f);
 	printf("rss\t%s\t%ld\t%ld\n", phase, rss, hwm);
-}
-
-static unsigned long long fd_memlock(int fd)
-{
-	unsigned long long v = 0;
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
 }
 
 /* Memory and fill of every map pinned under dir. */

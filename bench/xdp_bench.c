@@ -37,6 +37,7 @@
 #include "voipfw.h"
 #include "addr.h"
 #include "voipfw.skel.h"
+#include "fdinfo.h"
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
@@ -180,23 +181,6 @@ static void bare_load(struct bare *b, const char *path)
 	b->pass = bpf_program__fd(bpf_object__find_program_by_name(b->obj, "bare_pass"));
 	if (b->drop < 0 || b->pass < 0)
 		die("bare programs");
-}
-
-static unsigned long long memlock(int fd)
-{
-	unsigned long long v = 0;
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
 }
 
 /* ---- running ---- */
@@ -489,7 +473,7 @@ static int bench_scale(const struct bare *b, int rounds, __u32 repeat)
 			(now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
 		printf("mem\t%s\t%s\t%s\t%u\t%llu\n", c->group, c->name,
 		       trunks ? "trunks" : "pinholes", c->n,
-		       memlock(trunks ? c->fw.trunks : c->fw.pinholes));
+		       fd_memlock(trunks ? c->fw.trunks : c->fw.pinholes));
 		check_path(c->group, c->name, &c->fw, trunks ? &p_hit_t : &p_hit_p,
 			   XDP_PASS, trunks ? VFW_PASS_TRUNK : VFW_PASS_PINHOLE);
 		check_path(c->group, c->name, &c->fw, &p_miss, XDP_DROP,
