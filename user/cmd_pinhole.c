@@ -152,19 +152,13 @@ static const char *call_id_of(int calls_fd, __u64 call_hash, char *buf,
 	return buf;
 }
 
-static bool pinhole_expired(const struct vfw_pinhole *v, __u64 now)
-{
-	return (v->expires_ns && now >= v->expires_ns) ||
-	       (v->idle_ns && now - v->last_seen_ns > v->idle_ns);
-}
-
 static void print_pinhole_plain(const struct vfw_pinhole_key *k,
 				const struct vfw_pinhole *v, __u64 now,
 				const char *call_id)
 {
 	char addr[VFW_ADDR_STRLEN], left[32];
 
-	if (pinhole_expired(v, now))
+	if (vfw_pinhole_expired(v, now))
 		snprintf(left, sizeof(left), "expired");
 	else
 		fmt_remaining(v->expires_ns, now, left, sizeof(left));
@@ -204,7 +198,7 @@ static void print_pinhole_json(const struct vfw_pinhole_key *k,
 		json_uint(j, v->expires_ns > now ? (v->expires_ns - now) / NSEC : 0);
 	else
 		json_null(j);
-	json_kv_bool(j, "expired", pinhole_expired(v, now));
+	json_kv_bool(j, "expired", vfw_pinhole_expired(v, now));
 	if (v->call_hash)
 		json_kv_uint(j, "call_hash", v->call_hash);
 	if (*call_id)

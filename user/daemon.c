@@ -446,13 +446,6 @@ static void restore_calls(struct daemon *d)
 
 /* ---- housekeeping ---- */
 
-static bool pinhole_dead(const struct vfw_pinhole *v, __u64 now)
-{
-	return (v->expires_ns && now >= v->expires_ns) ||
-	       (v->idle_ns && now > v->last_seen_ns &&
-		now - v->last_seen_ns > v->idle_ns);
-}
-
 static void gc_pinholes(struct daemon *d, __u64 now)
 {
 	static struct vfw_pinhole_key dead[MAX_GC_BATCH];
@@ -466,7 +459,7 @@ static void gc_pinholes(struct daemon *d, __u64 now)
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &val) == 0 &&
-		    pinhole_dead(&val, now)) {
+		    vfw_pinhole_expired(&val, now)) {
 			dead[n++] = key;
 			if (val.origin == VFW_ORIGIN_CALL)
 				pr_info("pinhole_close %s %s -> port %u (%s)",

@@ -228,6 +228,14 @@ __u64 vfw_now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+bool vfw_pinhole_expired(const struct vfw_pinhole *v, __u64 now)
+{
+	/* last_seen may be newer than now: XDP writes it concurrently */
+	return (v->expires_ns && now >= v->expires_ns) ||
+	       (v->idle_ns && now > v->last_seen_ns &&
+		now - v->last_seen_ns > v->idle_ns);
+}
+
 static int set_class(struct vfw_port_class_entry *e, __u8 proto, __u8 class)
 {
 	if (proto == IPPROTO_UDP)

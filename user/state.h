@@ -56,7 +56,10 @@ int vfw_map_check_layout(int fd, enum vfw_map_id id, const char *path);
 int vfw_maps_open(const char *dir, int fds[VFW_MAP_COUNT]);
 void vfw_maps_close(int fds[VFW_MAP_COUNT]);
 
-__u64 vfw_now_ns(void);   /* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */
+__u64 vfw_now_ns(void);
+
+/* Past its hard expiry or idle timeout, as the XDP program judges it. */
+bool vfw_pinhole_expired(const struct vfw_pinhole *v, __u64 now);   /* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */
 
 /* Port classes. */
 int vfw_ports_set(int fd, __u8 proto, __u16 first, __u16 last, __u8 class);
