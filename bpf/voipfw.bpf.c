@@ -5,7 +5,9 @@
  * XDP (ingress): packets to protected ports (SIP, the RTP/RTCP range) pass
  * only when their source is a trusted trunk or matches a live pinhole;
  * everything else that is IP passes untouched. Every verdict is counted
- * with its reason.
+ * with its reason. SIP from a trunk that names a media address in its SDP
+ * admits that address to the media ports at once (announced media), so the
+ * far end's first RTP never races the daemon.
  *
  * TC (ingress and egress): hand the SIP the VoIP system sends and receives
  * to the daemon through a ring buffer, open reply pinholes for the SIP
@@ -14,6 +16,7 @@
 #include <linux/pkt_cls.h>
 
 #include "parse.h"
+#include "sdp_scan.h"
 #include "voipfw_call.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -187,16 +190,21 @@ static __always_inline int pinhole_live(const struct vfw_pinhole *ph, __u64 now)
 	return 1;
 }
 
-/* Returns VFW_PASS_PINHOLE, or 1 if an expired pinhole matched, else 0. */
+/*
+ * Looks up {source, local_port, protocol}: local_port is the destination
+ * port, or 0 for announced media. Returns VFW_PASS_PINHOLE, or 1 if an
+ * expired pinhole matched, else 0.
+ */
 static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
-					   const struct packet *p)
+					   const struct packet *p,
+					   __u16 local_port)
 {
 	struct vfw_pinhole_key key = {};
 	struct vfw_pinhole *ph;
 	__u64 now;
 
 	__builtin_memcpy(key.addr, p->saddr, 16);
-	key.local_port = p->dport;
+	key.local_port = local_port;
 	key.proto = p->l4proto;
 	ph = bpf_map_lookup_elem(&vfw_pinholes, &key);
 	if (!ph)
@@ -211,11 +219,14 @@ static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
 	return VFW_PASS_PINHOLE;
 }
 
-/* Verdict for a packet to a protected port: pinhole first, then trunk. */
+/*
+ * Verdict for a packet to a protected port: pinhole first, then trunk, then
+ * (UDP media only) an announced media address.
+ */
 static __always_inline __u32 judge_protected(struct xdp_md *ctx,
 					     const struct packet *p, __u8 class)
 {
-	__u32 pinhole = check_pinhole(ctx, p);
+	__u32 pinhole = check_pinhole(ctx, p, p->dport);
 	struct vfw_trunk *t;
 	int live;
 
@@ -225,6 +236,9 @@ static __always_inline __u32 judge_protected(struct xdp_md *ctx,
 	live = t && trunk_live(t);
 	if (live && (t->admit & admit_bit(class)))
 		return VFW_PASS_TRUNK;
+	if (class == VFW_CLASS_MEDIA && p->l4proto == IPPROTO_UDP &&
+	    check_pinhole(ctx, p, 0) == VFW_PASS_PINHOLE)
+		return VFW_PASS_ANNOUNCED;
 	if (pinhole)
 		return VFW_DROP_PINHOLE_EXPIRED;
 	if (t && !live)
@@ -294,6 +308,117 @@ static __always_inline int frag_tracked(__u8 frag_proto)
 	       is_ipv6_ext(frag_proto);
 }
 
+static __always_inline struct vfw_runtime *runtime(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&vfw_runtime, &zero);
+}
+
+/*
+ * Opens a pinhole, or gives an existing one a longer life (never a shorter
+ * one, and never an expiry to a permanent one). Returns 1 when it opened.
+ */
+static __always_inline int keep_pinhole_open(const struct vfw_pinhole_key *key,
+					     __u64 ttl_ns, __u64 idle_ns,
+					     __u32 origin)
+{
+	struct vfw_pinhole *ph, val = {};
+	__u64 now = bpf_ktime_get_ns();
+
+	ph = bpf_map_lookup_elem(&vfw_pinholes, key);
+	if (ph) {
+		if (ttl_ns && ph->expires_ns && ph->expires_ns < now + ttl_ns)
+			ph->expires_ns = now + ttl_ns;
+		if (ph->origin == origin)
+			ph->last_seen_ns = now;
+		return 0;
+	}
+	val.expires_ns = ttl_ns ? now + ttl_ns : 0;
+	val.idle_ns = idle_ns;
+	val.created_ns = now;
+	val.last_seen_ns = now;
+	val.origin = origin;
+	return bpf_map_update_elem(&vfw_pinholes, key, &val, BPF_NOEXIST) == 0;
+}
+
+/* ---- announced media ----
+ *
+ * The far end may send RTP the instant its answer leaves, and on an
+ * outbound call only that answer names the address it sends from. The
+ * daemon hears of the answer through the TC tap, after this program has
+ * already judged the packets behind it (a NAPI poll runs XDP over a whole
+ * batch before the stack sees the first). So the XDP program itself, when
+ * it passes SIP from a live trunk, reads the SDP c= addresses in it and
+ * admits each to any UDP media port ({addr, port 0}) for announce_ttl_s.
+ * The daemon opens the call's exact pinholes meanwhile and keeps the
+ * announced entry alive while a call from that address is still ringing.
+ */
+#define ANNOUNCE_SCAN_MAX 1472   /* SIP bytes searched: one Ethernet frame */
+#define NSEC_PER_SEC 1000000000ULL
+
+/*
+ * Global functions are verified once, on their own: the scan loop and the
+ * address parsers do not multiply the walk of every header path above.
+ * off is where the text after "c=" starts in the packet.
+ */
+__noinline int vfw_announce_line(struct xdp_md *ctx, __u32 off, __u64 ttl_ns)
+{
+	struct vfw_pinhole_key key = { .proto = IPPROTO_UDP };
+
+	if (sdp_connection_addr(ctx, off, key.addr))
+		return 0;
+	return keep_pinhole_open(&key, ttl_ns, 0, VFW_ORIGIN_ANNOUNCED);
+}
+
+/* Every line starting "c=" in the payload from off on (SIP headers never do). */
+__noinline int vfw_announce_scan(struct xdp_md *ctx, __u32 off, __u64 ttl_ns)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 i;
+
+	if (off >= TEXT_OFF_MAX)
+		return 0;
+	off = text_off(off);
+	for (i = 0; i < ANNOUNCE_SCAN_MAX; i++) {
+		const __u8 *s = data + off + i;
+
+		if ((void *)(s + 3) > end)
+			break;
+		if (s[0] == '\n' && s[1] == 'c' && s[2] == '=')
+			vfw_announce_line(ctx, off + i + 3, ttl_ns);
+	}
+	return 0;
+}
+
+static __always_inline void announce_media(struct xdp_md *ctx, __u32 payload_off)
+{
+	struct vfw_runtime *rt = runtime();
+
+	if (rt && rt->announce_ttl_s)
+		vfw_announce_scan(ctx, payload_off,
+				  rt->announce_ttl_s * NSEC_PER_SEC);
+}
+
+/*
+ * Verdict for a packet to a protected port, announcing the media of trunk
+ * SIP. Global: the verifier walks it once, not once for every header path
+ * (VLAN, QinQ, PPPoE, IPv6 extensions ...) that leads here.
+ */
+__noinline __u32 vfw_judge_ports(struct xdp_md *ctx, const struct packet *p,
+				 __u32 class, __u32 payload_off)
+{
+	__u32 reason;
+
+	if (!p)
+		return VFW_DROP_MALFORMED;
+	reason = judge_protected(ctx, p, class);
+	if (reason == VFW_PASS_TRUNK && class == VFW_CLASS_SIP)
+		announce_media(ctx, payload_off);
+	return reason;
+}
+
 /* Verdict for a whole datagram or a first fragment, cursor at L4. */
 static __always_inline __u32 judge_l4(struct xdp_md *ctx, struct cursor *c,
 				      struct packet *p)
@@ -314,7 +439,8 @@ static __always_inline __u32 judge_l4(struct xdp_md *ctx, struct cursor *c,
 	class = port_class(p);
 	if (class == VFW_CLASS_NONE)
 		return VFW_PASS_UNPROTECTED;
-	return judge_protected(ctx, p, class);
+	return vfw_judge_ports(ctx, p, class,
+			       c->pos - (void *)(long)ctx->data);
 }
 
 static __always_inline __u32 classify(struct xdp_md *ctx, struct packet *p)
@@ -364,13 +490,6 @@ static __always_inline void tap_count(__u32 idx)
 
 	if (v)
 		(*v)++;
-}
-
-static __always_inline struct vfw_runtime *runtime(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&vfw_runtime, &zero);
 }
 
 /* Headers up to L4 from the linear part of the skb; returns the L4 protocol. */
@@ -541,33 +660,18 @@ static __always_inline int is_sip_request(const struct cursor *c)
 
 /*
  * A pinhole from the packet's destination to its source port, or a longer
- * life for an existing one; never shortens what is there.
+ * life for an existing one.
  */
 static __always_inline void open_return_pinhole(const struct packet *p,
 						__u64 ttl_ns, __u64 idle_ns,
 						__u32 origin)
 {
 	struct vfw_pinhole_key key = {};
-	struct vfw_pinhole *ph, val = {};
-	__u64 now = bpf_ktime_get_ns();
 
 	__builtin_memcpy(key.addr, p->daddr, 16);
 	key.local_port = p->sport;
 	key.proto = p->l4proto;
-	ph = bpf_map_lookup_elem(&vfw_pinholes, &key);
-	if (ph) {
-		if (ttl_ns && ph->expires_ns && ph->expires_ns < now + ttl_ns)
-			ph->expires_ns = now + ttl_ns;
-		if (ph->origin == origin)
-			ph->last_seen_ns = now;
-		return;
-	}
-	val.expires_ns = ttl_ns ? now + ttl_ns : 0;
-	val.idle_ns = idle_ns;
-	val.created_ns = now;
-	val.last_seen_ns = now;
-	val.origin = origin;
-	if (bpf_map_update_elem(&vfw_pinholes, &key, &val, BPF_NOEXIST) == 0)
+	if (keep_pinhole_open(&key, ttl_ns, idle_ns, origin))
 		tap_count(origin == VFW_ORIGIN_REPLY ? VFW_TAP_REPLY_PINHOLE :
 						       VFW_TAP_EGRESS_MEDIA);
 }

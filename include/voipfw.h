@@ -15,6 +15,7 @@ enum vfw_reason {
 	VFW_PASS_NOT_IP,           /* ARP, LLDP, PPPoE discovery, PPP control */
 	VFW_PASS_TRUNK,            /* source inside a trusted trunk prefix */
 	VFW_PASS_PINHOLE,          /* source + local port match a live pinhole */
+	VFW_PASS_ANNOUNCED,        /* media from an address a trunk's SDP named */
 	VFW_PASS_FRAGMENT,         /* later fragment of a passed datagram */
 	VFW_PASS_FRAGMENT_TRUNK,   /* unmatched later fragment from a trunk */
 	VFW_DROP_NO_TRUST,         /* protected port, source not trusted */
@@ -73,6 +74,7 @@ enum vfw_origin {
 	VFW_ORIGIN_REPLY = 4,    /* opened for replies to our own request */
 	VFW_ORIGIN_EGRESS = 5,   /* opened by media the VoIP system sent */
 	VFW_ORIGIN_CONFIG = 6,   /* from the daemon's config file */
+	VFW_ORIGIN_ANNOUNCED = 7, /* media address named in a trunk's SDP (any media port) */
 };
 
 struct vfw_trunk {
@@ -83,7 +85,8 @@ struct vfw_trunk {
 
 struct vfw_pinhole_key {
 	__u8 addr[16];      /* remote address, IPv4-mapped for IPv4 */
-	__u16 local_port;   /* host order: the destination port on the WAN */
+	__u16 local_port;   /* host order: the destination port on the WAN;
+			     * 0 = any media port (announced media, UDP only) */
 	__u8 proto;         /* IPPROTO_UDP or IPPROTO_TCP */
 	__u8 pad;
 };
@@ -149,10 +152,16 @@ struct vfw_runtime {
 	__u64 reply_ttl_ns;        /* egress SIP requests open reply pinholes; 0 = off */
 	__u64 egress_media_idle_ns; /* egress RTP opens return pinholes; 0 = off */
 	__u32 tap;                 /* 1 = hand SIP to the daemon's ring buffer */
-	__u32 pad;
+	/*
+	 * XDP: an SDP c= address in SIP from a live trunk may send to any
+	 * media port for this long (refreshed by each such message), until
+	 * the call's own pinholes are open; 0 = off.
+	 */
+	__u32 announce_ttl_s;
 };
 
 #define VFW_DEFAULT_REPLY_TTL_NS (32ULL * 1000000000ULL) /* SIP timer B/F */
+#define VFW_DEFAULT_ANNOUNCE_TTL_S 5
 
 /* What the TC programs copy to userspace: the packet from its IP header. */
 #define VFW_TAP_SNAPLEN 4096

@@ -297,6 +297,7 @@ void vfw_runtime_defaults(struct vfw_runtime *rt)
 {
 	memset(rt, 0, sizeof(*rt));
 	rt->reply_ttl_ns = VFW_DEFAULT_REPLY_TTL_NS;
+	rt->announce_ttl_s = VFW_DEFAULT_ANNOUNCE_TTL_S;
 }
 
 int vfw_runtime_read(int fd, struct vfw_runtime *rt)

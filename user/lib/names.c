@@ -11,6 +11,7 @@ static const char *const reason_names[VFW_REASON_MAX] = {
 	[VFW_PASS_NOT_IP] = "pass-not-ip",
 	[VFW_PASS_TRUNK] = "pass-trunk",
 	[VFW_PASS_PINHOLE] = "pass-pinhole",
+	[VFW_PASS_ANNOUNCED] = "pass-announced",
 	[VFW_PASS_FRAGMENT] = "pass-fragment",
 	[VFW_PASS_FRAGMENT_TRUNK] = "pass-fragment-trunk",
 	[VFW_DROP_NO_TRUST] = "drop-no-trust",
@@ -71,6 +72,8 @@ const char *vfw_origin_name(__u32 origin)
 		return "egress";
 	case VFW_ORIGIN_CONFIG:
 		return "config";
+	case VFW_ORIGIN_ANNOUNCED:
+		return "announced";
 	default:
 		return "unknown";
 	}
