@@ -211,22 +211,25 @@ static __always_inline int text_ipv6(struct xdp_md *ctx, __u32 off, __u8 out[16]
 	return -1;
 }
 
+static __always_inline int ipv4_mapped(const __u8 a[16])
+{
+	return !a[0] && !a[1] && !a[2] && !a[3] && !a[4] && !a[5] && !a[6] &&
+	       !a[7] && !a[8] && !a[9] && a[10] == 0xff && a[11] == 0xff;
+}
+
 /*
  * Media may only be announced from addresses that can be a far end on the
- * internet: not unspecified (0.0.0.0 is "hold"), loopback, multicast,
- * broadcast, link-local or IPv4-mapped IPv6 text (which would pose as IPv4).
+ * internet: not unspecified (0.0.0.0 is "hold"), loopback, multicast or
+ * broadcast; for IPv6 also not link-local, and not ::/96 or IPv4-mapped
+ * (which would pose as an IPv4 source).
  */
-static __always_inline int announceable(const __u8 a[16])
+static __always_inline int announceable(const __u8 a[16], int ipv6)
 {
-	int v4 = !a[0] && !a[1] && !a[2] && !a[3] && !a[4] && !a[5] &&
-		 !a[6] && !a[7] && !a[8] && !a[9] && a[10] == 0xff &&
-		 a[11] == 0xff;
-
-	if (v4)
+	if (!ipv6)
 		return a[12] != 0 && a[12] != 127 && a[12] < 224;
-	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+	    ipv4_mapped(a))
 		return 0;
-	/* ::/96 covers ::, ::1 and the IPv4-compatible forms */
 	return a[0] || a[1] || a[2] || a[3] || a[4] || a[5] || a[6] ||
 	       a[7] || a[8] || a[9] || a[10] || a[11];
 }
@@ -257,7 +260,7 @@ static __always_inline int sdp_connection_addr(struct xdp_md *ctx, __u32 off,
 		err = text_ipv6(ctx, off + 7, out);
 	else
 		return -1;
-	if (err || !announceable(out))
+	if (err || !announceable(out, s[5] == '6'))
 		return -1;
 	return 0;
 }

@@ -80,6 +80,7 @@ struct pkt_spec {
 	__u8 doff;                 /* TCP data offset, 0 = 5; 6..15 add NOP options */
 	__u8 l4_cut;               /* nonzero: only this many L4 header bytes, no payload */
 	__u16 payload;             /* bytes after the L4 header */
+	const char *text;          /* those bytes, instead of a filler pattern */
 };
 
 struct pkt {
@@ -124,11 +125,15 @@ static inline bool pkt_is_later_fragment(const struct pkt_spec *s)
 	return s->frag_offset > 0;
 }
 
-static inline void pkt_payload(struct pkt *p, __u32 n)
+static inline void pkt_payload(struct pkt *p, __u32 n, const char *text)
 {
 	__u8 *body = pkt_put(p, n);
 	__u32 i;
 
+	if (text) {
+		memcpy(body, text, n);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		body[i] = 'a' + i % 26;
 }
@@ -170,7 +175,7 @@ static inline void pkt_l4(struct pkt *p, const struct pkt_spec *s)
 		return;
 	}
 	memcpy(pkt_put(p, size), hdr, size);
-	pkt_payload(p, s->payload);
+	pkt_payload(p, s->payload, s->text);
 }
 
 /* Returns the offset of the network header. */
@@ -231,7 +236,7 @@ static inline void pkt_ipv4(struct pkt *p, const struct pkt_spec *s)
 	pkt_addr(s, s->dst, &ip->daddr);
 
 	if (pkt_is_later_fragment(s))
-		pkt_payload(p, s->payload);
+		pkt_payload(p, s->payload, s->text);
 	else
 		pkt_l4(p, s);
 	ip->tot_len = htons(s->tot_len ? s->tot_len : p->len - l3);
@@ -288,7 +293,7 @@ static inline void pkt_ipv6(struct pkt *p, const struct pkt_spec *s)
 		__u8 next = last ? s->proto : s->ext[i + 1].type;
 
 		if (pkt_ipv6_ext(p, s, &s->ext[i], next)) {
-			pkt_payload(p, s->payload);
+			pkt_payload(p, s->payload, s->text);
 			goto done;
 		}
 	}
@@ -318,7 +323,7 @@ static inline void pkt_build(struct pkt *p, const struct pkt_spec *s,
 	if (with_l2 && (s->ethertype || (s->pppoe && s->ppp_proto &&
 					s->ppp_proto != PKT_PPP_IPV4 &&
 					s->ppp_proto != PKT_PPP_IPV6)))
-		pkt_payload(p, s->payload);    /* not IP: opaque body */
+		pkt_payload(p, s->payload, s->text);    /* not IP: opaque body */
 	else if (s->family == 4)
 		pkt_ipv4(p, s);
 	else

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 
 #include "pkt.h"
 
@@ -49,6 +50,7 @@
 	(offsetof(type, member) + sizeof(((type *)0)->member))
 
 #define NS_PER_MS 1000000ULL
+#define NS_PER_SEC 1000000000ULL
 #define HOUR_MS   (3600LL * 1000)
 
 /* ---------------------------------------------------------------------- */
@@ -61,7 +63,7 @@ struct fw {
 	__u32 l2;
 	__u32 monitor;
 	struct voipfw_bpf *skel;
-	int prog, stats, ports, trunks, pinholes, frags;
+	int prog, stats, ports, trunks, pinholes, frags, runtime;
 };
 
 static struct fw fws[N_INST] = {
@@ -122,6 +124,15 @@ static int write_default_ports(const struct fw *fw)
 	return 0;
 }
 
+/* What the loader writes at attach: announced media on, the default window. */
+static int set_announce_ttl(const struct fw *fw, __u32 seconds)
+{
+	struct vfw_runtime rt = { .announce_ttl_s = seconds };
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(fw->runtime, &zero, &rt, BPF_ANY);
+}
+
 static int fw_load(struct fw *fw)
 {
 	fw->skel = voipfw_bpf__open();
@@ -139,7 +150,8 @@ static int fw_load(struct fw *fw)
 	fw->trunks = bpf_map__fd(fw->skel->maps.vfw_trunks);
 	fw->pinholes = bpf_map__fd(fw->skel->maps.vfw_pinholes);
 	fw->frags = bpf_map__fd(fw->skel->maps.vfw_frags);
-	return write_default_ports(fw);
+	fw->runtime = bpf_map__fd(fw->skel->maps.vfw_runtime);
+	return set_announce_ttl(fw, VFW_DEFAULT_ANNOUNCE_TTL_S) ?: write_default_ports(fw);
 }
 
 static int group_setup(void **state)
@@ -191,6 +203,7 @@ struct trunk_spec {
 #define SCAN6    "2001:db8:bad::66"
 #define PEER4    "203.0.113.20"         /* remote end of pinholes */
 #define PEER6    "2001:db8:cafe::20"
+#define PEER4B   "203.0.113.21"         /* a second media address */
 /* Our WAN addresses. */
 #define WAN4     "192.0.2.1"
 #define WAN6     "2001:db8:1::1"
@@ -256,6 +269,14 @@ static void add_trunk(const struct fw *fw, const struct trunk_spec *t, __u64 now
 	assert_int_equal(vfw_parse_prefix(t->prefix, &prefix, &why), 0);
 	vfw_prefix_to_lpm_key(&prefix, &key);
 	assert_int_equal(bpf_map_update_elem(fw->trunks, &key, &val, BPF_ANY), 0);
+}
+
+static void add_std_trunks(const struct fw *fw, __u64 now)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(std_trunks); i++)
+		add_trunk(fw, &std_trunks[i], now);
 }
 
 static void make_pinhole_key(struct vfw_pinhole_key *key, const char *addr,
@@ -435,6 +456,26 @@ struct row {
 #define TCP(port)   .proto = IPPROTO_TCP, .sport = 41000, .dport = (port), .payload = 64
 #define PROTO(p)    .proto = (p), .payload = 64
 
+/* SIP carrying SDP whose connection line is cline (with its CRLF). */
+#define SDP_200(cline) \
+	"SIP/2.0 200 OK\r\n" \
+	"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-1\r\n" \
+	"Call-ID: announce@192.0.2.1\r\nCSeq: 1 INVITE\r\n" \
+	"Content-Type: application/sdp\r\n\r\n" \
+	"v=0\r\no=- 1 1 IN IP4 198.51.100.10\r\ns=-\r\n" cline \
+	"t=0 0\r\nm=audio 30000 RTP/AVP 0\r\n"
+#define TEXT(t)      .text = (t), .payload = sizeof(t) - 1
+#define SIP_UDP(t)   .proto = IPPROTO_UDP, .sport = 5060, .dport = 5060, TEXT(t)
+#define SIP_TCP(t)   .proto = IPPROTO_TCP, .sport = 5060, .dport = 5060, TEXT(t)
+#define C4(a)        "c=IN IP4 " a "\r\n"
+#define C6(a)        "c=IN IP6 " a "\r\n"
+
+/* A trunk's SDP with a connection line that must not announce PEER4. */
+#define NOT_ANNOUNCED_ROW(what, cline) \
+	{ "announced media: not from " what, ETH, \
+	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(cline))), \
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } }
+
 /* Fragments: offsets in 8-byte units, as on the wire. */
 #define FIRST_FRAG(id)     .frag_more = true, .frag_id = (id)
 #define MIDDLE_FRAG(id)    .frag_offset = 9, .frag_more = true, .frag_id = (id)
@@ -455,6 +496,60 @@ struct row {
 	EXT(IPPROTO_DSTOPTS), EXT(IPPROTO_DSTOPTS)
 
 static const struct row rows[] = {
+	/* --- announced media: a trunk's SDP c= opens {addr, any media port} */
+	{ "announced media: ipv4 c= from a trunk admits that address to media ports", ETH,
+	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(5060)),
+	    STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10002)) } },
+	{ "announced media: ipv6 c= from a trunk", ETH,
+	  { STEP(PASS(TRUNK), V6(TRUNK6), SIP_UDP(SDP_200(C6(PEER6)))),
+	    STEP(PASS(ANNOUNCED), V6(PEER6), UDP(19998)),
+	    STEP(DROP(NO_TRUST), V6(PEER6), TCP(5060)),
+	    STEP(DROP(NO_TRUST), V6(SCAN6), UDP(19998)) } },
+	{ "announced media: session and media level c= both count", ETH,
+	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4) C4(PEER4B)))),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)),
+	    STEP(PASS(ANNOUNCED), V4(PEER4B), UDP(10003)) } },
+	{ "announced media: over tcp sip from a trunk", ETH,
+	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_TCP(SDP_200(C4(PEER4)))),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)) } },
+	{ "announced media: a sip-only trunk announces too", ETH,
+	  { STEP(PASS(TRUNK), V4(SIPONLY4), SIP_UDP(SDP_200(C4(PEER4)))),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)) } },
+	{ "announced media: through vlan and pppoe", ETH,
+	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4))),
+		 VLAN(ETH_P_8021Q), .pppoe = true),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)) } },
+	{ "announced media: l3 device", L3,
+	  { STEP(PASS(TRUNK), V6(TRUNK6), SIP_UDP(SDP_200(C6(PEER6)))),
+	    STEP(PASS(ANNOUNCED), V6(PEER6), UDP(10002)) } },
+	{ "announced media: not from sdp of a pinhole source", ETH,
+	  { STEP(PASS(PINHOLE), V4(PEER4), SIP_UDP(SDP_200(C4(SCAN4)))),
+	    STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10002)) },
+	  .pinholes = PINHOLES(LIVE_PH(PEER4, 5060, IPPROTO_UDP)) },
+	{ "announced media: not from sdp of an untrusted source", ETH,
+	  { STEP(DROP(NO_TRUST), V4(SCAN4), SIP_UDP(SDP_200(C4(PEER4)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
+	{ "announced media: not from sdp of an expired trunk", ETH,
+	  { STEP(DROP(TRUNK_EXPIRED), V4(OLD4), SIP_UDP(SDP_200(C4(PEER4)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
+	{ "announced media: not for tcp media", ETH,
+	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), TCP(10002)) },
+	  .ports = PORTS({ 10002, IPPROTO_TCP, VFW_CLASS_MEDIA }) },
+	NOT_ANNOUNCED_ROW("a multicast ttl suffix", C4("203.0.113.20/127")),
+	NOT_ANNOUNCED_ROW("a leading zero", C4("203.0.113.020")),
+	NOT_ANNOUNCED_ROW("lower case tokens", "c=in ip4 203.0.113.20\r\n"),
+	NOT_ANNOUNCED_ROW("a space after c=", "c= IN IP4 203.0.113.20\r\n"),
+	NOT_ANNOUNCED_ROW("trailing junk", C4("203.0.113.20 x")),
+	NOT_ANNOUNCED_ROW("ipv4-mapped ipv6 text", C6("::ffff:cb00:7114")),
+	NOT_ANNOUNCED_ROW("embedded ipv4 in ipv6 text", C6("::ffff:203.0.113.20")),
+	NOT_ANNOUNCED_ROW("a c: header (compact content-type)", "c:IN IP4 203.0.113.20\r\n"),
+	{ "announced media: not from a c= line cut by the end of the packet", ETH,
+	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP("SIP/2.0 200 OK\r\n\r\nv=0\r\nc=IN IP4 203.0.113.20")),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
+
 	/* --- the base matrix: family x transport x source ----------------- */
 	{ "ipv4 udp 5060 from trunk", ETH,
 	  { STEP(PASS(TRUNK), V4(TRUNK4), UDP(5060)) } },
@@ -974,11 +1069,9 @@ static int row_setup(void **state)
 	const struct pinhole_spec *ph;
 	const struct port_spec *ps;
 	__u64 now = now_ns();
-	size_t i;
 
 	clear_maps(fw);
-	for (i = 0; i < ARRAY_SIZE(std_trunks); i++)
-		add_trunk(fw, &std_trunks[i], now);
+	add_std_trunks(fw, now);
 	for (ph = row->pinholes; ph && ph->addr; ph++)
 		add_pinhole(fw, ph, now);
 	for (ps = row->ports; ps && ps->port; ps++)
@@ -1172,6 +1265,204 @@ static void test_fragment_memory(void **state)
 	clear_maps(fw);
 }
 
+/* Runs trunk SIP whose SDP has this connection line (no CRLF added). */
+static void run_trunk_sdp(const struct fw *fw, const char *family_src,
+			  int family, const char *cline)
+{
+	char text[PKT_MAX / 2];
+	struct pkt_spec spec = {
+		.family = family, .src = family_src,
+		.dst = family == 4 ? WAN4 : WAN6,
+		.proto = IPPROTO_UDP, .sport = 5060, .dport = 5060,
+	};
+	struct pkt p;
+	int n;
+
+	n = snprintf(text, sizeof(text),
+		     "SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\n\r\nv=0\r\n%s", cline);
+	assert_true(n > 0 && (size_t)n < sizeof(text));
+	spec.text = text;
+	spec.payload = n;
+	pkt_build(&p, &spec, true);
+	assert_int_equal(run_xdp(fw, p.data, p.len), XDP_PASS);
+}
+
+/* The announced entries in the pinhole map: how many, and the last one. */
+static int announced_entries(const struct fw *fw, struct vfw_pinhole_key *last)
+{
+	struct vfw_pinhole_key key, next, *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fw->pinholes, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.local_port == 0) {
+			*last = key;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * The entry is {addr, port 0, udp}, origin announced, no idle timeout, and
+ * lives announce_ttl_s from the last message naming it; a message never
+ * shortens a longer life, and announce_ttl_s = 0 turns it all off.
+ */
+static void test_announced_entry(void **state)
+{
+	const struct fw *fw = &fws[ETH];
+	struct vfw_pinhole_key key;
+	struct vfw_pinhole val;
+	const __u64 ttl = VFW_DEFAULT_ANNOUNCE_TTL_S * NS_PER_SEC;
+	__u64 t0, t1;
+
+	clear_maps(fw);
+	add_std_trunks(fw, now_ns());
+	t0 = now_ns();
+	run_trunk_sdp(fw, TRUNK4, 4, C4(PEER4));
+	t1 = now_ns();
+	lookup_pinhole(fw, PEER4, 0, IPPROTO_UDP, &val);
+	assert_int_equal(val.origin, VFW_ORIGIN_ANNOUNCED);
+	assert_int_equal(val.idle_ns, 0);
+	assert_int_equal(val.call_hash, 0);
+	assert_in_range(val.created_ns, t0, t1);
+	assert_in_range(val.expires_ns, t0 + ttl, t1 + ttl);
+
+	/* a second message a moment later extends it */
+	make_pinhole_key(&key, PEER4, 0, IPPROTO_UDP);
+	val.expires_ns = now_ns() + NS_PER_SEC;
+	assert_int_equal(bpf_map_update_elem(fw->pinholes, &key, &val, BPF_EXIST), 0);
+	t0 = now_ns();
+	run_trunk_sdp(fw, TRUNK4, 4, C4(PEER4));
+	lookup_pinhole(fw, PEER4, 0, IPPROTO_UDP, &val);
+	assert_in_range(val.expires_ns, t0 + ttl, now_ns() + ttl);
+
+	/* ... but never shortens what the daemon gave it */
+	val.expires_ns = now_ns() + 3600 * NS_PER_SEC;
+	assert_int_equal(bpf_map_update_elem(fw->pinholes, &key, &val, BPF_EXIST), 0);
+	run_trunk_sdp(fw, TRUNK4, 4, C4(PEER4));
+	lookup_pinhole(fw, PEER4, 0, IPPROTO_UDP, &val);
+	assert_true(val.expires_ns > now_ns() + 3000 * NS_PER_SEC);
+
+	/* off: nothing is opened */
+	clear_map(fw->pinholes);
+	assert_int_equal(set_announce_ttl(fw, 0), 0);
+	run_trunk_sdp(fw, TRUNK4, 4, C4(PEER4));
+	assert_int_equal(announced_entries(fw, &key), 0);
+	assert_int_equal(set_announce_ttl(fw, VFW_DEFAULT_ANNOUNCE_TTL_S), 0);
+	clear_maps(fw);
+}
+
+/* What the kernel's c= address reader must accept: inet_pton() plus its own rules. */
+static bool reference_announce(const char *text, int family, __u8 out[16])
+{
+	__u8 a[16];
+
+	if (family == 6 && strchr(text, '.'))
+		return false;               /* embedded IPv4 is not read */
+	if (inet_pton(family == 4 ? AF_INET : AF_INET6, text,
+		      family == 4 ? a + 12 : a) != 1)
+		return false;
+	if (family == 4) {
+		memset(a, 0, 10);
+		a[10] = a[11] = 0xff;
+		if (a[12] == 0 || a[12] == 127 || a[12] >= 224)
+			return false;
+	} else {
+		static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+		static const __u8 zero[12];
+
+		if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+		    !memcmp(a, mapped, 12) || !memcmp(a, zero, 12))
+			return false;
+	}
+	memcpy(out, a, 16);
+	return true;
+}
+
+/* Small random edits of a valid address: insert, delete, replace. */
+static void mutate(char *text, size_t cap, unsigned *seed)
+{
+	static const char alphabet[] = "0123456789abcdefABCDEFg:.:/ x";
+	int edits = rand_r(seed) % 4, i;
+
+	for (i = 0; i < edits; i++) {
+		size_t len = strlen(text), at = len ? rand_r(seed) % (len + 1) : 0;
+		char ch = alphabet[rand_r(seed) % (sizeof(alphabet) - 1)];
+
+		switch (rand_r(seed) % 3) {
+		case 0:
+			if (len + 1 < cap) {
+				memmove(text + at + 1, text + at, len - at + 1);
+				text[at] = ch;
+			}
+			break;
+		case 1:
+			if (at < len)
+				memmove(text + at, text + at + 1, len - at);
+			break;
+		default:
+			if (at < len)
+				text[at] = ch;
+		}
+	}
+}
+
+/*
+ * The in-kernel c= reader against inet_pton() on thousands of near-valid
+ * addresses: it opens exactly the address the reference reads, or nothing.
+ */
+static void test_announce_reader_differential(void **state)
+{
+	static const char *const seeds4[] = {
+		"203.0.113.20", "1.2.3.4", "255.255.255.255", "10.0.0.1",
+		"0.0.0.0", "224.0.0.1", "127.0.0.1", "198.51.100.199",
+	};
+	static const char *const seeds6[] = {
+		"2001:db8:cafe::20", "2001:db8::", "::1", "::", "fe80::1",
+		"ff02::1", "2001:db8:0:0:0:0:0:1", "1:2:3:4:5:6:7:8",
+		"::ffff:cb00:7114", "2001:DB8::A", "2001:db8:1:2:3:4:5::",
+		"::2:3:4:5:6:7:8", "abcd:ef01::2345:6789",
+	};
+	const struct fw *fw = &fws[ETH];
+	unsigned seed = 20261123, agree_open = 0, agree_none = 0, i;
+
+	clear_maps(fw);
+	add_std_trunks(fw, now_ns());
+	for (i = 0; i < 3000; i++) {
+		int family = i % 2 ? 6 : 4;
+		const char *base = family == 4 ? seeds4[rand_r(&seed) % ARRAY_SIZE(seeds4)] :
+						 seeds6[rand_r(&seed) % ARRAY_SIZE(seeds6)];
+		char text[64], cline[96];
+		struct vfw_pinhole_key key;
+		__u8 want[16];
+		bool expect;
+		int n;
+
+		snprintf(text, sizeof(text), "%s", base);
+		mutate(text, sizeof(text), &seed);
+		expect = reference_announce(text, family, want);
+		snprintf(cline, sizeof(cline), "c=IN IP%d %s\r\n", family, text);
+		clear_map(fw->pinholes);
+		run_trunk_sdp(fw, family == 4 ? TRUNK4 : TRUNK6, family, cline);
+		n = announced_entries(fw, &key);
+		if (n != (expect ? 1 : 0) || (n && memcmp(key.addr, want, 16)))
+			fail_msg("c= \"%s\": kernel opened %d entr%s, reference %s",
+				 text, n, n == 1 ? "y" : "ies",
+				 expect ? "reads an address" : "reads none");
+		if (expect)
+			agree_open++;
+		else
+			agree_none++;
+	}
+	print_message("[ INFO     ] announce reader: %u addresses opened, %u rejected, "
+		      "all as inet_pton()\n", agree_open, agree_none);
+	/* both outcomes must be exercised, or the comparison proves little */
+	assert_true(agree_open > 300 && agree_none > 300);
+	clear_maps(fw);
+}
+
 /* Loading succeeded, so the verifier accepted all three; report its work. */
 static void test_programs_verified(void **state)
 {
@@ -1201,6 +1492,8 @@ static const struct CMUnitTest fixed_tests[] = {
 	cmocka_unit_test(test_pinhole_hit_updates_entry),
 	cmocka_unit_test(test_expired_pinhole_untouched),
 	cmocka_unit_test(test_fragment_memory),
+	cmocka_unit_test(test_announced_entry),
+	cmocka_unit_test(test_announce_reader_differential),
 };
 
 static struct CMUnitTest tests[ARRAY_SIZE(fixed_tests) + ARRAY_SIZE(rows) +
