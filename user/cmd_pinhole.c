@@ -156,15 +156,17 @@ static void print_pinhole_plain(const struct vfw_pinhole_key *k,
 				const struct vfw_pinhole *v, __u64 now,
 				const char *call_id)
 {
-	char addr[VFW_ADDR_STRLEN], left[32];
+	char addr[VFW_ADDR_STRLEN], left[32], port[8];
 
+	/* port 0: announced media, any media port (voipfw.h) */
+	snprintf(port, sizeof(port), k->local_port ? "%u" : "any", k->local_port);
 	if (vfw_pinhole_expired(v, now))
 		snprintf(left, sizeof(left), "expired");
 	else
 		fmt_remaining(v->expires_ns, now, left, sizeof(left));
-	printf("%-40s %-5s %-6u %-7s %10llu %12llu %8llus %-9s %s\n",
+	printf("%-40s %-5s %-6s %-9s %10llu %12llu %8llus %-9s %s\n",
 	       vfw_addr_str(k->addr, addr, sizeof(addr)),
-	       vfw_proto_name(k->proto), k->local_port,
+	       vfw_proto_name(k->proto), port,
 	       vfw_origin_name(v->origin), (unsigned long long)v->packets,
 	       (unsigned long long)v->bytes,
 	       (unsigned long long)(now > v->last_seen_ns ?
@@ -223,7 +225,7 @@ static int pinhole_list(int argc, char **argv)
 	if (cli.json)
 		json_array_start(&cli.jw);
 	else
-		printf("%-40s %-5s %-6s %-7s %10s %12s %9s %-9s %s\n", "REMOTE",
+		printf("%-40s %-5s %-6s %-9s %10s %12s %9s %-9s %s\n", "REMOTE",
 		       "PROTO", "LOCAL", "ORIGIN", "PACKETS", "BYTES", "IDLE",
 		       "EXPIRES", "CALL");
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {

@@ -101,6 +101,7 @@ static void test_defaults(void **state)
 	assert_false(c->egress_media);
 	assert_int_equal(c->egress_media_idle, 60);
 	assert_true(c->provisional_pinholes);
+	assert_int_equal(c->announced_media, 5);
 	assert_int_equal(c->registration_grace, 60);
 	assert_int_equal(c->pinhole_idle, 60);
 	assert_int_equal(c->call_max, 14400);
@@ -149,6 +150,7 @@ static const char *every_key =
 	"egress_media = yes\n"
 	"egress_media_idle = 30\n"
 	"provisional_pinholes = false\n"
+	"announced_media = 0\n"
 	"[timeouts]\n"
 	"registration_grace = 0\n"
 	"pinhole_idle = 0\n"
@@ -207,6 +209,7 @@ static void test_every_key(void **state)
 	assert_true(c->egress_media);
 	assert_int_equal(c->egress_media_idle, 30);
 	assert_false(c->provisional_pinholes);
+	assert_int_equal(c->announced_media, 0);
 	assert_int_equal(c->registration_grace, 0);
 	assert_int_equal(c->pinhole_idle, 0);
 	assert_int_equal(c->call_max, 7200);
@@ -485,6 +488,7 @@ struct num_case {
 static const struct num_case nums[] = {
 	NC("learning", reply_ttl, 1, 300, false),
 	NC("learning", egress_media_idle, 10, 3600, false),
+	NC("learning", announced_media, 1, 60, true),
 	NC("timeouts", registration_grace, 0, 3600, false),
 	NC("timeouts", pinhole_idle, 10, 3600, true),
 	NC("timeouts", call_max, 60, 604800, false),

@@ -76,6 +76,8 @@ struct vfw_config_dns {
 /* Bounds of the numeric keys (seconds unless said otherwise). */
 #define VFW_CONFIG_REPLY_TTL_MIN        1
 #define VFW_CONFIG_REPLY_TTL_MAX        300
+#define VFW_CONFIG_ANNOUNCED_MIN        1
+#define VFW_CONFIG_ANNOUNCED_MAX        60
 #define VFW_CONFIG_EGRESS_IDLE_MIN      10
 #define VFW_CONFIG_EGRESS_IDLE_MAX      3600
 #define VFW_CONFIG_DNS_TTL_MIN          5
@@ -121,6 +123,7 @@ struct vfw_config {
 	bool egress_media;           /* open pinholes from media we send */
 	__u32 egress_media_idle;
 	bool provisional_pinholes;   /* see tracker.h, "the setup race" */
+	__u32 announced_media;       /* seconds; 0 = off (voipfw.h, vfw_runtime) */
 
 	/* [timeouts] */
 	__u32 registration_grace;

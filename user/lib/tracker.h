@@ -229,6 +229,16 @@ void vfw_tracker_observe(struct vfw_tracker *t, const struct vfw_sip_obs *obs);
 void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns);
 
 unsigned vfw_tracker_n_calls(const struct vfw_tracker *t);
+
+/*
+ * For every call without a 2xx yet, fn(ctx, addr) for each media address
+ * (RTP, and RTCP where it differs) the remote side has put in its SDP;
+ * the same address may come more than once. The daemon keeps the kernel's
+ * announced-media entries of those addresses alive while such a call rings.
+ */
+void vfw_tracker_each_early_media(const struct vfw_tracker *t,
+				  void (*fn)(void *ctx, const __u8 addr[16]),
+				  void *ctx);
 unsigned vfw_tracker_n_registrations(const struct vfw_tracker *t); /* live ones */
 
 /* 0, or -ENOENT when no such call is tracked. */
