@@ -32,7 +32,9 @@
 #   warm  (the same, for the untimed first batch per pair of a phase)
 #   frame ROUND COMP BYTES
 #   check RULESET ROUND COMP ok|FAIL DELIVERED HOOK_COUNT
-# and, next to OUT, profile-live-RULESET.txt (perf report, top symbols).
+# and, next to OUT, profile-live-RULESET.txt (perf report -n, top symbols),
+# profile-live-RULESET.samples (that kthread's sample count) and the
+# perf-live-COMP.data they come from.
 # Everything created carries the prefix vfwn<pid> and goes away on exit.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -269,21 +271,31 @@ check() {  # check RULESET ROUND COMP HOOK_DELTA
 # ---- profile ----------------------------------------------------------------
 
 start_perf() {
-	perf record -q -e cpu-clock -C "$RX_CPU" -o "$TMP/perf-$1.data" -- sleep 600 \
+	perf record -q -e cpu-clock -C "$RX_CPU" -o "$RES/perf-live-$1.data" -- sleep 600 \
 		>/dev/null 2>&1 &
 	PERF_PID=$!
 	sleep 0.3
 }
 
-# Splits the sample by kthread: one top-symbol list per ruleset.
+# Splits the samples by kthread: one top-symbol list per ruleset, with
+# sample counts (-n), shares relative to that kthread's samples.
 stop_perf() {  # stop_perf TAG PID_A PID_B LABEL_A LABEL_B
 	kill -INT "$PERF_PID" 2>/dev/null
 	wait "$PERF_PID" 2>/dev/null || true
 	PERF_PID=
-	perf report -i "$TMP/perf-$1.data" --pid "$2" --percentage relative --sort symbol --stdio 2>/dev/null |
-		grep -E '^ +[0-9.]+%' | head -12 >"$RES/profile-live-$4.txt" || true
-	perf report -i "$TMP/perf-$1.data" --pid "$3" --percentage relative --sort symbol --stdio 2>/dev/null |
-		grep -E '^ +[0-9.]+%' | head -12 >"$RES/profile-live-$5.txt" || true
+	kthread_profile "$1" "$2" "$4"
+	kthread_profile "$1" "$3" "$5"
+}
+
+# (Sorted by pid and filtered here: perf 6.1's own --pid filter loses the
+# samples of symbols that other threads hit too.)
+kthread_profile() {  # kthread_profile TAG PID RULESET
+	perf report -i "$RES/perf-live-$1.data" -n --sort pid,symbol --stdio 2>/dev/null |
+		awk -v p="$2:" 'index($3, p) == 1 { print $2, $4, $5 }' >"$TMP/profile.txt" || true
+	awk '{ n += $1 } END { print n + 0 }' "$TMP/profile.txt" >"$RES/profile-live-$3.samples"
+	awk -v n="$(cat "$RES/profile-live-$3.samples")" \
+		'n > 0 { printf "%.2f%% %d %s %s\n", 100 * $1 / n, $1, $2, $3 }' "$TMP/profile.txt" |
+		head -12 >"$RES/profile-live-$3.txt"
 }
 
 # ---- main -------------------------------------------------------------------

@@ -173,14 +173,14 @@ def live_stats():
             x = live_nspp(b, rnd, comp, comp)
             if x == x:
                 per[comp].append(x)
-    ratios = {}
+    ratios = {}   # (num, den) -> [(ratio, num ns/pkt, den ns/pkt)] per round
     for num, den, target, at_least in LIVE_TARGETS:
         comp = num if num != "voipfw" else den
         v = []
         for rnd in rounds:
             a, c = live_nspp(b, rnd, comp, num), live_nspp(b, rnd, comp, den)
             if a == a and c == c and c > 0:
-                v.append(a / c)
+                v.append((a / c, a, c))
         ratios[(num, den)] = v
     return dict(per=per, tot=tot, ratios=ratios, info=info, checks=checks, rounds=rounds)
 
@@ -192,9 +192,14 @@ def live_profile(name):
     res = []
     for line in open(path):
         parts = line.split()
-        if len(parts) >= 3:
-            res.append((parts[0], parts[2]))
+        if len(parts) >= 4:
+            res.append((parts[0], parts[3]))
     return res
+
+
+def live_samples(name):
+    path = os.path.join(RES, f"profile-live-{name}.samples")
+    return open(path).read().strip() if os.path.exists(path) else "?"
 
 
 def live_met(v, target, at_least):
@@ -274,7 +279,7 @@ def section_live():
     w("|---|---|---|")
     missed = []
     for num, den, target, at_least in LIVE_TARGETS:
-        v = ratios[(num, den)]
+        v = [x[0] for x in ratios[(num, den)]]
         if not v:
             continue
         m = med(v)
@@ -285,10 +290,30 @@ def section_live():
                        f"target {'≥' if at_least else '≤'} {target}x: "
                        f"{'met' if ok else 'MISSED'}")
         if not ok:
-            missed.append((num, den, target, at_least, m))
+            missed.append((num, den, target, at_least, m, ratios[(num, den)]))
     w("")
     w("![NAPI kthread ns per received packet](perf-live.png)\n")
     live_limits(missed, per)
+
+
+def live_floor_note(per, vo, xd):
+    """What the floor does to the ratios, and what voipfw would have to cost."""
+    if not (per.get("nft-ingress") and per.get("nft-ct")) or not vo > xd > 0:
+        return
+    na, nc, v = med(per["nft-ingress"]) - xd, med(per["nft-ct"]) - xd, vo - xd
+    # each target solved for voipfw's cost above the floor, the floor fixed
+    caps = {"nft-ingress/voipfw ≥ 5": (xd + na) / 5 - xd,
+            "nft-ct/voipfw ≥ 6": (xd + nc) / 6 - xd, "voipfw/XDP_DROP ≤ 2": xd}
+    cap = min(caps.values())
+    w(f"- **The floor sets the ratios.** Above it (medians minus XDP_DROP's), "
+      f"nft-ingress costs {na / v:.1f}x and nft-ct {nc / v:.1f}x what voipfw does. A "
+      "lower floor (a NIC driver recycling pages into its own pool, without a lock) "
+      "raises nft/voipfw *and* voipfw/XDP_DROP, a higher one lowers both: the "
+      "targets pull the floor in opposite directions, and only a cheaper voipfw "
+      f"moves all three. With this floor ({xd:.1f} ns/pkt) they need voipfw at most "
+      f"{max(cap, 0):.1f} ns/pkt above it (" +
+      ", ".join(f"{k}: {max(c, 0):.1f}" for k, c in caps.items()) +
+      f"); it takes {v:.1f}.")
 
 
 def live_limits(missed, per):
@@ -297,17 +322,20 @@ def live_limits(missed, per):
         return
     w("### What limits it\n" if missed else "### Where the time goes\n")
     vo, xd = med(per.get("voipfw", [])), med(per.get("xdp-drop", []))
-    for num, den, target, at_least, m in missed:
+    for num, den, target, at_least, m, rr in missed:
+        # per round, from the same phases as the ratio, then the median
         if at_least:
-            # how much cheaper voipfw would have to be (or nft dearer)
-            need = med(per[num]) / target
+            have = med([c for _, _, c in rr])
+            need = med([a / target for _, a, _ in rr])
             w(f"- **{num} / {den}** is {m:.2f}x, target ≥ {target}x: missed by "
-              f"{(1 - m / target) * 100:.0f}%; it would take voipfw at "
-              f"{need:.1f} ns/pkt instead of {vo:.1f}.")
+              f"{(1 - m / target) * 100:.0f}%. Next to {num} voipfw took {have:.1f} "
+              f"ns/pkt; the target needs ≤ {need:.1f} ({have - need:.1f} ns/pkt less).")
         else:
+            have = med([a for _, a, _ in rr])
+            over = med([a - target * c for _, a, c in rr])
             w(f"- **{num} / {den}** is {m:.2f}x, target ≤ {target}x: missed by "
-              f"{(m / target - 1) * 100:.0f}% ({vo - target * xd:.1f} ns/pkt over "
-              f"{target}x of {xd:.1f}).")
+              f"{(m / target - 1) * 100:.0f}%. Next to {den} voipfw took {have:.1f} "
+              f"ns/pkt, {over:.1f} ns/pkt more than {target}x {den}.")
     if missed:
         w("")
     w("Sampled profile of each receiver's NAPI kthread (`perf record -e cpu-clock` on "
@@ -315,34 +343,40 @@ def live_limits(missed, per):
       "shares of that kthread's samples), top symbols:\n")
     for n in LIVE_RULESETS:
         if prof[n]:
-            w(f"*{n}*: " + ", ".join(f"`{sym}` {share}" for share, sym in prof[n][:8]) + "\n")
+            w(f"*{n}* ({live_samples(n)} samples): " +
+              ", ".join(f"`{sym}` {share}" for share, sym in prof[n][:8]) + "\n")
     w("Reading it:\n")
-    w(f"- The floor every ruleset pays is the veth receive path: taking the frame off "
-      f"the ring (`veth_xdp_rcv`), returning its page to the generator's page pool "
-      f"(`page_pool_put_unrefed_netmem`, `__xdp_return`) and the kthread's wake-up "
-      f"per batch. Bare XDP_DROP is that floor alone ({xd:.1f} ns/pkt), which is why "
-      f"voipfw/XDP_DROP here is far below the ~5x of section 1, where the floor is "
-      f"only the `bpf_test_run` loop.")
-    w(f"- voipfw's share above the floor ({vo - xd:.1f} ns/pkt) is the program itself: "
-      "the header walk, the pinhole hash lookup (`htab_map_hash`, jhash of the 20-byte "
-      "key), the trunk LPM lookup (`trie_lookup_elem`) and the per-CPU counter — the "
-      "same work section 1 measures, with the same ways to shrink it.")
-    w("- nft-ingress pays for an skb: building it from the XDP frame, GRO "
-      "(`napi_gro_receive`, `dev_gro_receive`, `udp4_gro_receive` — which looks up a "
-      "UDP socket), `__netif_receive_skb_core`, then the nft interpreter "
-      "(`nft_do_chain`, set lookups) and freeing the skb. A real NIC pays the same "
-      "skb cost; XDP drops before it exists.")
-    w("- nft-ct adds to that the IPv4 receive path up to PREROUTING (`ip_rcv`), "
-      "conntrack (`nf_conntrack_in`: UDP checksum verification, hashing with "
-      "`siphash`, a lookup that misses, allocation of a new conntrack entry and, after "
-      "the drop, its destruction) and the helper assignment (`nft_ct_helper_obj_eval`) "
-      "for every scanner packet.")
-    w("- The ratios against voipfw depend on how large that floor is next to voipfw's "
-      "own cost: on a NIC whose driver recycles pages locally the floor is lower, which "
-      "raises nft/voipfw and voipfw/XDP_DROP alike. With the generator on the other "
-      "CPU instead (`NFT_GEN_CPU=0`), the receiver's ring overflows and the figures "
-      "measure cross-CPU page-pool lock contention and wake-up latency of an idle "
-      "vCPU more than the rulesets, which is why the benchmark runs in lockstep.\n")
+    w(f"- **The floor.** Every ruleset first pays for veth's receive path: "
+      "`veth_xdp_rcv`/`veth_xdp_rcv_one` take the frame off the ring, and each frame's "
+      "page goes back to the generator's page pool one at a time (`xdp_return_frame` → "
+      "`page_pool_put_unrefed_netmem`, whose ring lock is the `_raw_spin_lock`), plus "
+      "one kthread wake-up per batch (`__schedule`). Bare XDP_DROP is that floor and "
+      f"nothing else ({xd:.1f} ns/pkt), which is why voipfw/XDP_DROP is far below "
+      "section 1's ratio, where the floor is only the `bpf_test_run` loop.")
+    w(f"- **voipfw above the floor** ({vo - xd:.1f} ns/pkt) is the program: the "
+      "pinhole lookup (`htab_map_hash`, `lookup_nulls_elem_raw`, "
+      "`__htab_map_lookup_elem`: jhash of the 20-byte key), the trunk LPM lookup "
+      "(`trie_lookup_elem`), the program body (header walk, per-CPU counter) and "
+      "`prandom_u32_state` (the random draw behind the 1-in-64 drop sampling, made for "
+      "every drop). A scanner packet has to miss both tables before it is dropped; "
+      "section 1 has the same work in isolation.")
+    w("- **nft-ingress** pays for an skb: the XDP frame becomes one, goes through "
+      "GRO (`inet_gro_receive`; `csum_partial` is GRO verifying the UDP checksum, "
+      "which a frame from XDP does not carry as verified) and "
+      "`__netif_receive_skb_core` to the ingress hook, where the nft interpreter "
+      "(`nft_do_chain`, the set lookups, the counter) drops it and the skb is freed.")
+    w("- **nft-ct** adds the IPv4 receive path up to PREROUTING and conntrack for "
+      "every scanner packet: `nf_conntrack_in` hashes the tuple (`siphash`), misses, "
+      "allocates a new entry with its extensions (`kmem_cache_alloc`, "
+      "`__kmalloc_node_track_caller`), the helper is attached "
+      "(`nft_ct_helper_obj_eval`), and after the drop the entry is freed again "
+      "(`kmem_cache_free`).")
+    live_floor_note(per, vo, xd)
+    w("- The generator runs in lockstep with the receivers on one CPU. Driven from "
+      "the other CPU (`NFT_GEN_CPU=0`), the receiver's ring overflows, the frames it "
+      "refuses are freed into the same page-pool ring the receiver returns frames "
+      "to, and the idle receiver vCPU wakes late: the figures then measure that lock "
+      "contention and wake-up latency more than the rulesets.\n")
 
 
 # ---- the document ----------------------------------------------------------
@@ -353,7 +387,7 @@ w("Generated by `bench/run.sh` (`make bench`); do not edit by hand. Every cost i
 w("## Machine\n")
 w("| | |\n|---|---|")
 for k in ["nproc", "cpu", "kernel", "clocksource", "bpf_jit", "clang", "libbpf",
-          "libosip2", "valgrind", "commit", "date"]:
+          "libosip2", "valgrind", "nftables", "commit", "date"]:
     if k in machine:
         w(f"| {k} | {machine[k]} |")
 w("")

@@ -3,14 +3,15 @@
 # writes docs/PERFORMANCE.md (+ PNG plots in docs/) and prints a summary.
 # Needs root (BPF test runs, namespaces). Never fails on a number.
 #   bench/run.sh            (from the Makefile: `bench: all` + `bench/run.sh`)
-# Knobs: ROUNDS, REPEAT, SCALE_ROUNDS, SCALE_REPEAT, PARSE_ITER, LAT_CALLS, HOLD_CALLS
+# Knobs: ROUNDS, REPEAT, SCALE_ROUNDS, SCALE_REPEAT, PARSE_ITER, LAT_CALLS, HOLD_CALLS,
+#        NFT_ROUNDS, NFT_CYCLES, NFT_BATCH_MS (bench/nft_compare.sh)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 B=build/bench
 R=$B/results
 mkdir -p "$B" "$R"
-rm -rf "$R"/*
+rm -rf "${R:?}"/*
 
 ROUNDS=${ROUNDS:-11}
 REPEAT=${REPEAT:-200000}
@@ -33,6 +34,7 @@ $CC $CFLAGS -o $B/xdp_bench bench/xdp_bench.c build/libvoipfw.a -lbpf -lelf -lz
 $CC $CFLAGS -o $B/parse_bench bench/parse_bench.c bench/parse_voipfw.c \
 	bench/parse_osip.c build/libvoipfw.a -losipparser2
 $CC $CFLAGS -o $B/sip_load bench/sip_load.c -lbpf
+$CC $CFLAGS -o $B/live_gen bench/live_gen.c -lbpf
 
 step machine
 {
@@ -43,6 +45,7 @@ step machine
 	echo "libbpf	$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null || echo '?')"
 	echo "libosip2	$(dpkg-query -W -f='${Version}' libosip2-dev 2>/dev/null || echo '?')"
 	echo "valgrind	$(valgrind --version 2>/dev/null || echo '?')"
+	echo "nftables	$(nft --version 2>/dev/null || echo '?')"
 	echo "clocksource	$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 	echo "bpf_jit	$(cat /proc/sys/net/core/bpf_jit_enable)"
 	echo "date	$(date -u +%Y-%m-%dT%H:%MZ)"
@@ -75,6 +78,11 @@ if perf stat -e cpu-clock true >/dev/null 2>&1; then
 	done
 	perf stat -e instructions true >"$R/perf-hw.txt" 2>&1 || true
 fi
+
+# Section 3 needs veth, nftables and a loadable XDP program; without them
+# the report says it was not measured, and the other sections still run.
+step "live frames on veth: voipfw vs nftables vs XDP_DROP, ${NFT_ROUNDS:-5} rounds"
+bench/nft_compare.sh "$R/nft.tsv" || echo "bench: nft_compare.sh failed (status $?)" >&2
 
 step "parser: callgrind, $PARSE_ITER iterations per message"
 rm -rf "$R/cg" && mkdir -p "$R/cg"
