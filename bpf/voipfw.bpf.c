@@ -181,6 +181,14 @@ static __always_inline int trunk_live(const struct vfw_trunk *t)
 	return !t->expires_ns || bpf_ktime_get_ns() < t->expires_ns;
 }
 
+/* A live trunk whose SIP we trust. */
+static __always_inline int live_sip_trunk(const __u8 addr[16])
+{
+	struct vfw_trunk *t = trunk_lookup(addr);
+
+	return t && trunk_live(t) && (t->admit & VFW_ADMIT_SIP);
+}
+
 static __always_inline int pinhole_live(const struct vfw_pinhole *ph, __u64 now)
 {
 	if (ph->expires_ns && now >= ph->expires_ns)
@@ -414,7 +422,8 @@ __noinline __u32 vfw_judge_ports(struct xdp_md *ctx, const struct packet *p,
 	if (!p)
 		return VFW_DROP_MALFORMED;
 	reason = judge_protected(ctx, p, class);
-	if (reason == VFW_PASS_TRUNK && class == VFW_CLASS_SIP)
+	/* answers to our own requests pass by their reply pinhole first */
+	if (class == VFW_CLASS_SIP && !is_drop(reason) && live_sip_trunk(p->saddr))
 		announce_media(ctx, payload_off);
 	return reason;
 }
@@ -598,11 +607,9 @@ static __always_inline int source_trusted(const struct packet *p)
 {
 	struct vfw_pinhole_key key = {};
 	struct vfw_pinhole *ph;
-	struct vfw_trunk *t;
 	__u64 now = bpf_ktime_get_ns();
 
-	t = trunk_lookup(p->saddr);
-	if (t && trunk_live(t) && (t->admit & VFW_ADMIT_SIP))
+	if (live_sip_trunk(p->saddr))
 		return 1;
 	__builtin_memcpy(key.addr, p->saddr, 16);
 	key.local_port = p->dport;

@@ -15,6 +15,15 @@
       and immediately RTP_COUNT RTP packets to the port in the answer, then
       one every 20 ms for S seconds, then BYE. Prints "rtp-sent N port P"
       and "bye-ok".
+  sip_peer.py uac LOCAL REMOTE MEDIA_ADDR MEDIA_PORT --calls N [--rtp K] [--hold S]
+      N calls one after the other: INVITE with SDP (MEDIA_ADDR:MEDIA_PORT);
+      on the 200 OK, K RTP packets to the answer's media address and port
+      at once (back to back, before the ACK), then ACK, S seconds, BYE.
+  sip_peer.py uas LOCAL MEDIA_ADDR MEDIA_PORT --calls N [--rtp K] [--ring S]
+      Answers N INVITEs: 180, S seconds of ringing, 200 OK with SDP
+      (MEDIA_ADDR:MEDIA_PORT) and, in the same instant, K RTP packets to
+      the offer's media address and port; then ACK and BYE.
+  Both print "calls N" (completed calls) and "rtp-sent M" at the end.
 All loads are bounded; every wait has a timeout.
 """
 import random
@@ -58,7 +67,9 @@ def hostport(addr, port=SIP_PORT):
 
 def reply(s, req, src, code, reason, extra=(), body=b""):
     hs = [(n, header(req, n)) for n in ("Via", "From", "To", "Call-ID", "CSeq")]
-    if not any(n == "To" for n, _ in extra) and ";tag=" not in hs[2][1]:
+    if any(n == "To" for n, _ in extra):
+        del hs[2]       # the caller gives the To (with its tag)
+    elif ";tag=" not in hs[2][1]:
         hs[2] = ("To", hs[2][1] + ";tag=peer%d" % random.randrange(1 << 30))
     s.sendto(msg("SIP/2.0 %d %s" % (code, reason), hs + list(extra), body), src)
 
@@ -197,6 +208,122 @@ def caller(local, remote, media_addr, count, bye, duration):
     return 0
 
 
+def rtp_packet(seq):
+    return bytes([0x80, 0]) + (seq & 0xffff).to_bytes(2, "big") + \
+        (seq * 160 & 0xffffffff).to_bytes(4, "big") + b"\x12\x34\x56\x78" + b"\xff" * 160
+
+
+def sdp_media(data):
+    """(address, port) of the first audio stream of the SDP in data."""
+    c = re.search(rb"(?m)^c=IN IP[46] (\S+)\r?$", data)
+    m = re.search(rb"(?m)^m=audio (\d+) ", data)
+    return c.group(1).decode(), int(m.group(1))
+
+
+class Media:
+    """The RTP socket of MEDIA_ADDR:MEDIA_PORT; bursts sent back to back."""
+
+    def __init__(self, addr, port, count):
+        fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        self.s = socket.socket(fam, socket.SOCK_DGRAM)
+        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.s.bind((addr, port))
+        self.count, self.sent = count, 0
+
+    def burst(self, dst):
+        for _ in range(self.count):
+            self.s.sendto(rtp_packet(self.sent), dst)
+            self.sent += 1
+
+
+def in_dialog(req_bytes, to):
+    return re.sub(rb"(?m)^To: .*$", ("To: %s" % to).encode(), req_bytes, count=1)
+
+
+def transaction(s, req_bytes, dst, final):
+    """Sends a request, resending it every 0.5 s (timer A) until a
+    response -- a final one if final -- arrives; None after 8 tries."""
+    for _ in range(8):
+        s.sendto(req_bytes, dst)
+        deadline = time.monotonic() + 0.5
+        answered = False
+        while True:
+            data, _ = recv(s, deadline)
+            if data is None:
+                break
+            answered = True
+            if not final or int(data.split()[1]) >= 200:
+                return data
+        if answered:    # provisional seen: the far end has it, keep waiting
+            data, _ = recv(s, time.monotonic() + 10)
+            while data is not None and int(data.split()[1]) < 200:
+                data, _ = recv(s, time.monotonic() + 10)
+            return data
+    return None
+
+
+def uac(local, remote, media_addr, media_port, calls, count, hold):
+    s = sock(local)
+    media = Media(media_addr, media_port, count) if count else None
+    uri = "sip:1000@%s" % hostport(remote)
+    dst = (remote, SIP_PORT)
+    done = 0
+    for n in range(calls):
+        callid = "race%d-%d@test" % (n, random.randrange(1 << 30))
+        invite = request("INVITE", uri, local, 1, callid, "u%d" % n,
+                         [("Contact", "<sip:u@%s>" % hostport(local)),
+                          ("Content-Type", "application/sdp")],
+                         sdp(media_addr, media_port))
+        data = transaction(s, invite, dst, final=True)
+        if data is None or int(data.split()[1]) != 200:
+            break
+        if media:
+            media.burst(sdp_media(data))    # the far end's port, this instant
+        to = header(data, "To")
+        s.sendto(in_dialog(request("ACK", uri, local, 1, callid, "u%d" % n), to), dst)
+        time.sleep(hold)
+        bye = in_dialog(request("BYE", uri, local, 2, callid, "u%d" % n), to)
+        if transaction(s, bye, dst, final=True) is None:
+            break
+        done += 1
+    print("calls %d" % done)
+    print("rtp-sent %d" % (media.sent if media else 0), flush=True)
+    return 0 if done == calls else 1
+
+
+def uas(local, media_addr, media_port, calls, count, ring, max_seconds):
+    s = sock(local)
+    media = Media(media_addr, media_port, count) if count else None
+    deadline = time.monotonic() + max_seconds
+    done = 0
+    answered, ended = set(), set()
+    while done < calls:
+        data, src = recv(s, deadline)
+        if data is None:
+            break
+        callid = header(data, "Call-ID")
+        if data.startswith(b"INVITE"):
+            first = callid not in answered
+            tag = [("To", header(data, "To") + ";tag=uas-%s" % callid.split("@")[0])]
+            if first:
+                reply(s, data, src, 180, "Ringing", tag)
+                time.sleep(ring)
+            reply(s, data, src, 200, "OK", tag + [
+                ("Contact", "<sip:1000@%s>" % hostport(local)),
+                ("Content-Type", "application/sdp")], sdp(media_addr, media_port))
+            if media and first:
+                media.burst(sdp_media(data))
+            answered.add(callid)
+        elif data.startswith(b"BYE"):
+            reply(s, data, src, 200, "OK")
+            if callid not in ended:
+                ended.add(callid)
+                done += 1
+    print("calls %d" % done)
+    print("rtp-sent %d" % (media.sent if media else 0), flush=True)
+    return 0 if done == calls else 1
+
+
 def opt(args, name, default):
     return type(default)(args[args.index(name) + 1]) if name in args else default
 
@@ -211,6 +338,13 @@ def main(a):
     if len(a) >= 6 and a[1] == "caller":
         return caller(a[2], a[3], a[4], min(int(a[5]), 1000), "--bye" in a,
                       min(opt(a, "--duration", 0.0), 60.0))
+    if len(a) >= 6 and a[1] == "uac":
+        return uac(a[2], a[3], a[4], int(a[5]), min(opt(a, "--calls", 1), 200),
+                   min(opt(a, "--rtp", 0), 100), min(opt(a, "--hold", 0.1), 5.0))
+    if len(a) >= 5 and a[1] == "uas":
+        return uas(a[2], a[3], int(a[4]), min(opt(a, "--calls", 1), 200),
+                   min(opt(a, "--rtp", 0), 100), min(opt(a, "--ring", 0.0), 10.0),
+                   opt(a, "--max-seconds", 120.0))
     sys.stderr.write(__doc__)
     return 2
 
