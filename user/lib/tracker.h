@@ -71,10 +71,13 @@
  *    PINHOLE_CLOSE for the provisional one.
  *  - Late offer (INVITE without SDP): the remote offers in its 18x/2xx, we
  *    answer in PRACK/ACK: covered by the first rule.
- *  Residual window: on an outbound call whose media comes from an address
- *  that is neither the SIP peer nor known before the answer, packets that
- *  overtake the answer are dropped; only the answer can name that address.
- *  Early media (18x with SDP) normally closes that window before the 2xx.
+ *  Residual window: the daemon opens all of these after the TC tap hands
+ *  it the message, so a packet right behind the answer can still overtake
+ *  it, and on an outbound call whose media comes from an address other
+ *  than the SIP peer only the answer names that address. The XDP program
+ *  closes that window in the kernel for SDP from trunks ("announced
+ *  media", bpf/voipfw.bpf.c); the daemon keeps such an entry open while a
+ *  call from its address is unanswered (vfw_tracker_each_early_media).
  *
  * == Ringing: no idle timeout before the answer ==
  * Pinholes opened before the call is answered (our 18x with SDP on an
