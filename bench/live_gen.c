@@ -27,12 +27,14 @@
  * wakes the receiver's NAPI; the kthread preempts the generator at its next
  * batch boundary and takes the whole batch, so the 256-slot ring never
  * overflows and the receiver never waits for a wake-up on another CPU.
- * Driven from the other CPU instead, the receiver sleeps and is woken late
- * (an idle vCPU), the ring overflows, and the frames it refuses are freed
- * into the page-pool ring the receiver returns frames to, so both CPUs
- * fight over its lock: the cost then depends on the generator's dynamics
- * more than on the ruleset. The price of lockstep is one context switch per
- * batch in every ruleset's figure, and frames that are warm in the cache.
+ * Driven from the other CPU instead (measured on a 2-vCPU VM), the receiver
+ * sleeps between flushes and is woken late (an idle vCPU), the ring
+ * overflows, the refused frames go back to the generator's page pool, whose
+ * ring the receiver returns its frames to, and the receiver's profile fills
+ * with that ring's contended lock: the cost then follows the generator's
+ * dynamics more than the ruleset. The price of lockstep is one context
+ * switch per batch in every ruleset's figure, and frames still warm in the
+ * cache (a NIC's DMA leaves them cold).
  *
  * A batch sends for BATCH_MS to one pair. It reads the kthread's CPU time
  * (/proc/PID/schedstat, first field) and the frames the peer's NAPI consumed

@@ -64,7 +64,12 @@ cleanup() {
 	# conntrack entries with them.
 	for ns in g a b; do ip netns del "$P-$ns" 2>/dev/null; done
 	rm -rf "$PIN-a" "$PIN-b" "$TMP"
-	[ "$SIP_LOADED" = 1 ] && modprobe -r nf_conntrack_sip 2>/dev/null
+	# Namespaces die asynchronously: the helper may stay in use a moment.
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$SIP_LOADED" = 1 ] || break
+		modprobe -r nf_conntrack_sip 2>/dev/null && break
+		sleep 0.2
+	done
 }
 trap cleanup EXIT
 trap "exit 143" TERM INT

@@ -375,10 +375,11 @@ def live_limits(missed, per):
       "(`kmem_cache_free`).")
     live_floor_note(per, vo, xd)
     w("- The generator runs in lockstep with the receivers on one CPU. Driven from "
-      "the other CPU (`NFT_GEN_CPU=0`), the receiver's ring overflows, the frames it "
-      "refuses are freed into the same page-pool ring the receiver returns frames "
-      "to, and the idle receiver vCPU wakes late: the figures then measure that lock "
-      "contention and wake-up latency more than the rulesets.\n")
+      "the other CPU (`NFT_GEN_CPU=0`), the idle receiver vCPU wakes late, its ring "
+      "overflows, the refused frames go back to the generator's page pool, whose ring "
+      "the receiver returns its frames to, and the receiver's profile fills with that "
+      "ring's contended lock (`native_queued_spin_lock_slowpath`): the figures then "
+      "follow the generator's dynamics more than the rulesets.\n")
 
 
 # ---- the document ----------------------------------------------------------
