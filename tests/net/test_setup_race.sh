@@ -5,6 +5,7 @@
 # daemon has even seen the answer; this test counts every first packet.
 #
 #   isp ns: trunk SIP 203.0.113.10 / 2001:db8::10, media 203.0.113.20 / 2001:db8::20
+#           (203.0.113.21: media of the inbound calls, unseen before them)
 #   scanner ns: 203.0.113.66
 #   rtr ns: wan0 203.0.113.1 / 2001:db8::1, voipfw run, the PBX's SIP UA,
 #           an RTP listener on 10000
@@ -15,7 +16,7 @@ CALLS=${CALLS:-20}   # per phase
 BURST=5              # RTP packets sent back to back with the answer
 
 net_init vfwr
-host isp 203.0.113.10 203.0.113.20 2001:db8::10 2001:db8::20
+host isp 203.0.113.10 203.0.113.20 203.0.113.21 2001:db8::10 2001:db8::20
 host scanner 203.0.113.66 2001:db8::66
 host rtr 203.0.113.1 2001:db8::1
 in_ns rtr ip link set eth0 name wan0
@@ -121,25 +122,28 @@ kill -CONT "$DAEMON_PID"
 #    keeps the announced entry while the call rings, so the caller's RTP
 #    right after our 200 OK does not race the daemon either.
 reload_daemon 1
-a0=$(arrived 203.0.113.20 10000); d0=$(drops)
-bg_in rtr timeout 60 $SIPPEER uas 203.0.113.1 203.0.113.1 10000 --calls 3 --ring 2.5 \
+a0=$(arrived 203.0.113.21 10000); d0=$(drops)
+bg_in rtr timeout 60 $SIPPEER uas 203.0.113.1 203.0.113.1 10000 --calls 3 --ring 3 \
 	>"$TMP/pbx.out"
 PBX_PID=$!
 sleep 0.3
-bg_in isp timeout 60 $SIPPEER uac 203.0.113.10 203.0.113.1 203.0.113.20 40000 \
+bg_in isp timeout 60 $SIPPEER uac 203.0.113.10 203.0.113.1 203.0.113.21 40000 \
 	--calls 3 --rtp "$BURST" --hold 0.05 >"$TMP/caller.out"
 CALLER_PID=$!
-sleep 2
+# from the INVITE on, the entry is there; 1.6 s later its own window (1 s)
+# is over while the call still rings (3 s)
+for _ in $(seq 100); do [ "$(announced_from 203.0.113.21)" = 1 ] && break; sleep 0.1; done
+sleep 1.6
 check "inbound: announced entry kept open while ringing past its window" 1 \
-	"$(announced_from 203.0.113.20)"
+	"$(announced_from 203.0.113.21)"
 wait "$CALLER_PID" || true
 wait "$PBX_PID" || true
 sleep 0.3
 check "inbound: 3 calls completed" "calls 3" "$(head -1 "$TMP/caller.out")"
 check "inbound: every RTP packet sent with the 200 OK arrived" "$((3 * BURST))" \
-	$(( $(arrived 203.0.113.20 10000) - a0 ))
+	$(( $(arrived 203.0.113.21 10000) - a0 ))
 check "inbound: voipfw dropped none of them" 0 $(( $(drops) - d0 ))
 sleep 2.5
-check "the announced entry closes once no call needs it" 0 "$(announced_from 203.0.113.20)"
+check "the announced entry closes once no call needs it" 0 "$(announced_from 203.0.113.21)"
 
 net_summary setup-race
