@@ -362,6 +362,10 @@ def live_limits(missed, per):
       "`prandom_u32_state` (the random draw behind the 1-in-64 drop sampling, made for "
       "every drop). A scanner packet has to miss both tables before it is dropped; "
       "section 1 has the same work in isolation.")
+    if any(sym == "pvm_irq_enable" for pr in prof.values() for _, sym in pr):
+        w("- `pvm_irq_enable` is no work of its own: it is where this VM's paravirtual "
+          "interrupt enable delivers the sampling timer, so samples that fell while "
+          "interrupts were off are charged to it.")
     w("- **nft-ingress** pays for an skb: the XDP frame becomes one, goes through "
       "GRO (`inet_gro_receive`; `csum_partial` is GRO verifying the UDP checksum, "
       "which a frame from XDP does not carry as verified) and "
