@@ -118,7 +118,9 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh
 
-bench: all
+bench:
+	@scripts/install-deps.sh bench
+	$(MAKE) all
 	bench/run.sh
 
 SYSCONFDIR ?= /etc

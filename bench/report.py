@@ -471,15 +471,15 @@ if missed:
     w("- `pvclock_clocksource_read_nowd` + `kvm_clock_get_cycles` + "
       "`ktime_get_mono_fast_ns` are `bpf_ktime_get_ns()`. The clocksource here is "
       f"`{machine.get('clocksource', '?')}` (a paravirtual clock read, tens of ns in this "
-      "VM; a TSC read on bare metal is a few ns). `judge_protected()` takes the time "
-      "*before* its lookups, so every packet to a protected port pays for it, including "
-      "scanner packets for which no entry exists and the time is never used. Taking it "
-      "only once a pinhole or trunk entry was found would take it off the scanner path "
-      "entirely.")
+      "VM; a TSC read on bare metal is a few ns). The program reads the clock only "
+      "once a pinhole or an expiring trunk entry was found (to check and stamp it), so "
+      "it weighs on the pinhole-hit path and not on the scanner path.")
     w("- `htab_map_hash` + `lookup_nulls_elem_raw` + `__htab_map_lookup_elem` are the "
       "pinhole lookup (jhash over the 20-byte key); `trie_lookup_elem` is the trunk LPM "
       "lookup. A scanner packet does both (pinhole first, then trunk), since it must "
-      "miss both before it can be dropped.")
+      "miss both before it can be dropped; to a media port it also misses the "
+      "announced-media lookup (a second hash lookup). `vfw_judge_ports` is the verdict "
+      "for protected ports, a global BPF function (verified once, called per packet).")
     w("- The unprotected path does none of that (one array lookup for the port class "
       "plus parsing), so its overhead over bare XDP_PASS is the header walk and the "
       "per-CPU counter update in `finish()`.")

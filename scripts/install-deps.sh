@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages voipfw needs to build, test and run its demo.
+# Installs the Debian packages voipfw needs to build, test and run its demo;
+# with "bench", also what `make bench` uses (libosip2 as the parser
+# baseline, callgrind, perf, gnuplot).
 # Only what is missing is installed; run as root (apt-get).
 set -euo pipefail
 
@@ -13,6 +15,7 @@ PACKAGES=(
 	# end-to-end tests and demo: real SIP software
 	sip-tester kamailio sipvicious
 )
+[ "${1:-}" = bench ] && PACKAGES+=(libosip2-dev valgrind linux-perf gnuplot-nox)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
