@@ -276,20 +276,6 @@ static int on_tap(void *ctx, void *data, size_t size)
 
 /* ---- config application ---- */
 
-static __u8 class_in(const struct vfw_port_list *sip,
-		     const struct vfw_port_list *media, __u32 port)
-{
-	__u32 i;
-
-	for (i = 0; i < sip->n && i < VFW_CONFIG_MAX_RANGES; i++)
-		if (port >= sip->r[i].first && port <= sip->r[i].last)
-			return VFW_CLASS_SIP;
-	for (i = 0; i < media->n && i < VFW_CONFIG_MAX_RANGES; i++)
-		if (port >= media->r[i].first && port <= media->r[i].last)
-			return VFW_CLASS_MEDIA;
-	return VFW_CLASS_NONE;
-}
-
 /* Writes only the ports whose class changes, so live traffic sees no gap. */
 static int apply_ports(struct daemon *d)
 {
@@ -299,8 +285,8 @@ static int apply_ports(struct daemon *d)
 	__u32 port;
 
 	for (port = 0; port < VFW_PORT_SLOTS; port++) {
-		want.udp = class_in(&c->sip_udp, &c->media_udp, port);
-		want.tcp = class_in(&c->sip_tcp, &c->media_tcp, port);
+		want.udp = vfw_port_class_in(&c->sip_udp, &c->media_udp, port);
+		want.tcp = vfw_port_class_in(&c->sip_tcp, &c->media_tcp, port);
 		if (bpf_map_lookup_elem(fd, &port, &cur))
 			return -errno;
 		if (cur.udp == want.udp && cur.tcp == want.tcp)

@@ -74,6 +74,7 @@ struct vfw_dns {
 	int trunks_fd;
 	char resolv_conf[PATH_MAX];
 	__u32 min_ttl, max_ttl, grace;
+	struct vfw_port_list udp_sip, udp_media;  /* protected: never a source port */
 	__u32 n_names;
 	struct dns_name *names;      /* [VFW_CONFIG_MAX_DNS] */
 	struct legacy *legacy;
@@ -217,19 +218,26 @@ static bool same_sockaddr(const struct sockaddr_storage *a,
 
 /* ---- one query's attempts ---- */
 
-/* A random source port; the kernel's choice if we keep colliding. */
-static void bind_random_port(int fd, int family)
+/*
+ * A random source port; the kernel's choice if we keep colliding. Never a
+ * protected UDP port: the XDP program judges the answer by its destination
+ * port, and an answer to a SIP or media port from a server that is not a
+ * trunk would be dropped (with the default media range, one in six).
+ */
+static void bind_random_port(const struct vfw_dns *d, int fd, int family)
 {
 	struct sockaddr_storage ss;
 	int i;
 
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 16; i++) {
 		__u16 r;
 		__u16 port;
 
 		if (random_bytes(&r, sizeof(r)))
 			return;
 		port = 1024 + r % (65536 - 1024);
+		if (vfw_port_class_in(&d->udp_sip, &d->udp_media, port) != VFW_CLASS_NONE)
+			continue;
 		memset(&ss, 0, sizeof(ss));
 		ss.ss_family = (sa_family_t)family;
 		if (family == AF_INET)
@@ -252,7 +260,8 @@ static void query_close(struct query *q)
 }
 
 /* Sends the next attempt, moving on while sending fails; Q_FAIL at the end. */
-static void query_next_try(struct query *q, const struct servers *sv)
+static void query_next_try(const struct vfw_dns *d, struct query *q,
+			   const struct servers *sv)
 {
 	__u8 msg[VFW_DNS_QUERY_MAX];
 	char buf[VFW_ADDR_STRLEN];
@@ -268,7 +277,7 @@ static void query_next_try(struct query *q, const struct servers *sv)
 			q->why = strerror(errno);
 			continue;
 		}
-		bind_random_port(q->fd, sv->s[i].ipv4 ? AF_INET : AF_INET6);
+		bind_random_port(d, q->fd, sv->s[i].ipv4 ? AF_INET : AF_INET6);
 		if (random_bytes(&q->id, sizeof(q->id))) {
 			q->why = "no random numbers";
 			query_close(q);
@@ -328,7 +337,7 @@ static void query_receive(struct vfw_dns *d, struct query *q,
 				return;
 			/* ECONNREFUSED and friends: ICMP said no, next server */
 			q->why = strerror(errno);
-			query_next_try(q, sv);
+			query_next_try(d, q, sv);
 			return;
 		}
 		if (!same_sockaddr(&from, &sv->sa[srv])) {
@@ -359,7 +368,7 @@ static void query_receive(struct vfw_dns *d, struct query *q,
 			return;
 		}
 		q->why = rcode_name(q->ans.rcode);
-		query_next_try(q, sv);
+		query_next_try(d, q, sv);
 		return;
 	}
 }
@@ -390,7 +399,7 @@ static int run_queries(struct vfw_dns *d, struct query *qs, int nq)
 
 	servers_load(d, &sv);
 	for (i = 0; i < nq; i++)
-		query_next_try(&qs[i], &sv);
+		query_next_try(d, &qs[i], &sv);
 
 	for (;;) {
 		__u64 now = vfw_now_ns(), first = UINT64_MAX;
@@ -406,7 +415,7 @@ static int run_queries(struct vfw_dns *d, struct query *qs, int nq)
 				continue;
 			if (q->deadline <= now) {
 				q->why = "timeout";
-				query_next_try(q, &sv);
+				query_next_try(d, q, &sv);
 				if (q->state != Q_WAIT)
 					continue;
 			}
@@ -844,6 +853,8 @@ static void config_apply(struct vfw_dns *d, const struct vfw_config *cfg)
 	d->min_ttl = cfg->dns_min_ttl ? cfg->dns_min_ttl : 1;
 	d->max_ttl = cfg->dns_max_ttl > d->min_ttl ? cfg->dns_max_ttl : d->min_ttl;
 	d->grace = cfg->registration_grace;
+	d->udp_sip = cfg->sip_udp;
+	d->udp_media = cfg->media_udp;
 
 	for (i = 0; i < cfg->n_dns && n < VFW_CONFIG_MAX_DNS; i++) {
 		const struct vfw_config_dns *c = &cfg->dns[i];

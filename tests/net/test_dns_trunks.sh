@@ -12,9 +12,6 @@
 #           2001:db8::53
 #   dns ns: dnsmasq on 203.0.113.53, 2001:db8::53; it also holds the trunk
 #           addresses the names resolve to, to send SIP from them
-#
-# DNS_TEST_DEFAULT_PORTS=1 runs with the built-in protected ports instead of
-# SIP 5060 alone: see "ports" below.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -41,22 +38,11 @@ trap '[ -n "$DNSMASQ_PID" ] && kill -CONT "$DNSMASQ_PID" 2>/dev/null; net_cleanu
 host rtr 203.0.113.1 2001:db8::1
 host dns 203.0.113.53 2001:db8::53 203.0.113.7 203.0.113.8 2001:db8::7 2001:db8::8
 
-# ports: the resolver sends its queries from random ports in 1024-65535,
-# and the XDP program judges the answers by their destination port like any
-# other packet, so an answer to a port that is a protected SIP or media port
-# is dropped as from no trunk (a query timeout, then a retry). With the
-# built-in ranges (media 10000-20000) that is one answer in six; here only
-# 5060 is protected, so that the timing checks below measure the resolver,
-# and the last check counts every answer the firewall dropped.
-if [ -n "${DNS_TEST_DEFAULT_PORTS:-}" ]; then
-	PORTS=""
-else
-	PORTS="[ports]
-sip_udp = 5060
-sip_tcp = 5060
-media_udp = none
-media_tcp = none"
-fi
+# The built-in protected ports (SIP 5060, media 10000-20000): the
+# resolver must send its queries from ports outside them, or the XDP
+# program would drop the answers as from no trunk (the last check counts
+# every answer the firewall dropped).
+PORTS=""
 
 write_config() {  # write_config ["NAME [ADMIT]" ...]: the dns = lines
 	local name

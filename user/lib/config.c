@@ -927,3 +927,17 @@ void vfw_config_tracker(const struct vfw_config *c, struct vfw_tracker_config *t
 	t->max_calls = c->max_calls;
 	t->provisional_pinholes = c->provisional_pinholes ? 1 : 0;
 }
+
+__u8 vfw_port_class_in(const struct vfw_port_list *sip,
+		       const struct vfw_port_list *media, __u32 port)
+{
+	__u32 i;
+
+	for (i = 0; i < sip->n && i < VFW_CONFIG_MAX_RANGES; i++)
+		if (port >= sip->r[i].first && port <= sip->r[i].last)
+			return VFW_CLASS_SIP;
+	for (i = 0; i < media->n && i < VFW_CONFIG_MAX_RANGES; i++)
+		if (port >= media->r[i].first && port <= media->r[i].last)
+			return VFW_CLASS_MEDIA;
+	return VFW_CLASS_NONE;
+}

@@ -58,6 +58,12 @@ struct vfw_port_range {
 };
 
 /* A [ports] value; n == 0 means "none". Ranges never overlap each other. */
+struct vfw_port_list;
+
+/* enum vfw_port_class of port, given the SIP and media lists of one protocol. */
+__u8 vfw_port_class_in(const struct vfw_port_list *sip,
+		       const struct vfw_port_list *media, __u32 port);
+
 struct vfw_port_list {
 	__u32 n;
 	struct vfw_port_range r[VFW_CONFIG_MAX_RANGES];
