@@ -34,6 +34,12 @@
 #define QUERY_TIMEOUT_NS   (2 * NSEC)
 #define ATTEMPTS           2          /* rounds over the nameservers */
 #define RETRY_MAX_S        300        /* failed lookups back off up to this */
+/*
+ * An address outlives its TTL by at least the longest a refresh can take
+ * (every attempt at every server timing out), so a refresh never leaves a
+ * gap in which the trunk is expired; registration_grace may add more.
+ */
+#define REFRESH_GRACE_S    (ATTEMPTS * VFW_DNS_MAX_SERVERS * QUERY_TIMEOUT_NS / NSEC)
 #define RECV_BURST         16         /* datagrams read per wakeup per query */
 #define NAME_ADDRS         (2 * VFW_DNS_MAX_ADDRS)   /* A + AAAA */
 #define DEFAULT_RESOLV     "/etc/resolv.conf"
@@ -852,7 +858,8 @@ static void config_apply(struct vfw_dns *d, const struct vfw_config *cfg)
 	}
 	d->min_ttl = cfg->dns_min_ttl ? cfg->dns_min_ttl : 1;
 	d->max_ttl = cfg->dns_max_ttl > d->min_ttl ? cfg->dns_max_ttl : d->min_ttl;
-	d->grace = cfg->registration_grace;
+	d->grace = cfg->registration_grace > REFRESH_GRACE_S ?
+		   cfg->registration_grace : REFRESH_GRACE_S;
 	d->udp_sip = cfg->sip_udp;
 	d->udp_media = cfg->media_udp;
 
