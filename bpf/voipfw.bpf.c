@@ -200,18 +200,19 @@ static __always_inline int pinhole_live(const struct vfw_pinhole *ph, __u64 now)
 
 /*
  * Looks up {source, local_port, protocol}: local_port is the destination
- * port, or 0 for announced media. Returns VFW_PASS_PINHOLE, or 1 if an
- * expired pinhole matched, else 0.
+ * port, or 0 for announced media; any_source looks up {::, ...} instead.
+ * Returns VFW_PASS_PINHOLE, or 1 if an expired pinhole matched, else 0.
  */
 static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
 					   const struct packet *p,
-					   __u16 local_port)
+					   __u16 local_port, int any_source)
 {
 	struct vfw_pinhole_key key = {};
 	struct vfw_pinhole *ph;
 	__u64 now;
 
-	__builtin_memcpy(key.addr, p->saddr, 16);
+	if (!any_source)
+		__builtin_memcpy(key.addr, p->saddr, 16);
 	key.local_port = local_port;
 	key.proto = p->l4proto;
 	ph = bpf_map_lookup_elem(&vfw_pinholes, &key);
@@ -234,7 +235,7 @@ static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
 static __always_inline __u32 judge_protected(struct xdp_md *ctx,
 					     const struct packet *p, __u8 class)
 {
-	__u32 pinhole = check_pinhole(ctx, p, p->dport);
+	__u32 pinhole = check_pinhole(ctx, p, p->dport, 0);
 	struct vfw_trunk *t;
 	int live;
 
@@ -244,9 +245,13 @@ static __always_inline __u32 judge_protected(struct xdp_md *ctx,
 	live = t && trunk_live(t);
 	if (live && (t->admit & admit_bit(class)))
 		return VFW_PASS_TRUNK;
-	if (class == VFW_CLASS_MEDIA && p->l4proto == IPPROTO_UDP &&
-	    check_pinhole(ctx, p, 0) == VFW_PASS_PINHOLE)
-		return VFW_PASS_ANNOUNCED;
+	if (class == VFW_CLASS_MEDIA && p->l4proto == IPPROTO_UDP) {
+		if (check_pinhole(ctx, p, 0, 0) == VFW_PASS_PINHOLE)
+			return VFW_PASS_ANNOUNCED;
+		/* our offer's port before the answer (daemon.c, any_source_twin) */
+		if (check_pinhole(ctx, p, p->dport, 1) == VFW_PASS_PINHOLE)
+			return VFW_PASS_PINHOLE;
+	}
 	if (pinhole)
 		return VFW_DROP_PINHOLE_EXPIRED;
 	if (t && !live)

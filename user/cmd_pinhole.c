@@ -158,14 +158,16 @@ static void print_pinhole_plain(const struct vfw_pinhole_key *k,
 {
 	char addr[VFW_ADDR_STRLEN], left[32], port[8];
 
-	/* port 0: announced media, any media port (voipfw.h) */
+	static const __u8 any_addr[16];
+
+	/* port 0: announced media, any media port (voipfw.h); address :: : any source */
 	snprintf(port, sizeof(port), k->local_port ? "%u" : "any", k->local_port);
 	if (vfw_pinhole_expired(v, now))
 		snprintf(left, sizeof(left), "expired");
 	else
 		fmt_remaining(v->expires_ns, now, left, sizeof(left));
 	printf("%-40s %-5s %-6s %-9s %10llu %12llu %8llus %-9s %s\n",
-	       vfw_addr_str(k->addr, addr, sizeof(addr)),
+	       memcmp(k->addr, any_addr, 16) ? vfw_addr_str(k->addr, addr, sizeof(addr)) : "any",
 	       vfw_proto_name(k->proto), port,
 	       vfw_origin_name(v->origin), (unsigned long long)v->packets,
 	       (unsigned long long)v->bytes,

@@ -19,10 +19,12 @@
       N calls one after the other: INVITE with SDP (MEDIA_ADDR:MEDIA_PORT);
       on the 200 OK, K RTP packets to the answer's media address and port
       at once (back to back, before the ACK), then ACK, S seconds, BYE.
-  sip_peer.py uas LOCAL MEDIA_ADDR MEDIA_PORT --calls N [--rtp K] [--ring S]
+  sip_peer.py uas LOCAL MEDIA_ADDR MEDIA_PORT --calls N [--rtp K] [--ring S] [--media-first]
       Answers N INVITEs: 180, S seconds of ringing, 200 OK with SDP
       (MEDIA_ADDR:MEDIA_PORT) and, in the same instant, K RTP packets to
-      the offer's media address and port; then ACK and BYE.
+      the offer's media address and port; then ACK and BYE. --media-first:
+      the RTP goes out as the INVITE arrives, before any answer (a far end
+      whose SIP takes a slower path than its media).
   Both print "calls N" (completed calls) and "rtp-sent M" at the end.
 All loads are bounded; every wait has a timeout.
 """
@@ -291,7 +293,7 @@ def uac(local, remote, media_addr, media_port, calls, count, hold):
     return 0 if done == calls else 1
 
 
-def uas(local, media_addr, media_port, calls, count, ring, max_seconds):
+def uas(local, media_addr, media_port, calls, count, ring, max_seconds, media_first):
     s = sock(local)
     media = Media(media_addr, media_port, count) if count else None
     deadline = time.monotonic() + max_seconds
@@ -305,13 +307,15 @@ def uas(local, media_addr, media_port, calls, count, ring, max_seconds):
         if data.startswith(b"INVITE"):
             first = callid not in answered
             tag = [("To", header(data, "To") + ";tag=uas-%s" % callid.split("@")[0])]
+            if first and media and media_first:
+                media.burst(sdp_media(data))
             if first:
                 reply(s, data, src, 180, "Ringing", tag)
                 time.sleep(ring)
             reply(s, data, src, 200, "OK", tag + [
                 ("Contact", "<sip:1000@%s>" % hostport(local)),
                 ("Content-Type", "application/sdp")], sdp(media_addr, media_port))
-            if media and first:
+            if media and first and not media_first:
                 media.burst(sdp_media(data))
             answered.add(callid)
         elif data.startswith(b"BYE"):
@@ -344,7 +348,7 @@ def main(a):
     if len(a) >= 5 and a[1] == "uas":
         return uas(a[2], a[3], int(a[4]), min(opt(a, "--calls", 1), 200),
                    min(opt(a, "--rtp", 0), 100), min(opt(a, "--ring", 0.0), 10.0),
-                   opt(a, "--max-seconds", 120.0))
+                   opt(a, "--max-seconds", 120.0), "--media-first" in a)
     sys.stderr.write(__doc__)
     return 2
 

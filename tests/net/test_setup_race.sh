@@ -23,7 +23,7 @@ in_ns rtr ip link set eth0 name wan0
 bg_in rtr timeout 300 $TOOL listen "$STATE" 10000
 DLOG="$TMP/daemon.log"
 
-write_config() {  # write_config ANNOUNCED_MEDIA_SECONDS
+write_config() {  # write_config ANNOUNCED_MEDIA_SECONDS PROVISIONAL_ANY_SOURCE
 	cat >"$TMP/voipfw.conf" <<CONF
 [general]
 interface = wan0
@@ -33,6 +33,7 @@ static = 203.0.113.10/32 sip
 static = 2001:db8::10/128 sip
 [learning]
 announced_media = $1
+provisional_any_source = $2
 CONF
 }
 
@@ -48,10 +49,10 @@ start_daemon() {
 	echo "daemon did not start:"; cat "$DLOG"; return 1
 }
 
-reload_daemon() {  # reload_daemon ANNOUNCED_MEDIA_SECONDS
+reload_daemon() {  # reload_daemon ANNOUNCED_MEDIA_SECONDS PROVISIONAL_ANY_SOURCE
 	local n
 	n=$(grep -c "reloaded" "$DLOG" || true)
-	write_config "$1"
+	write_config "$1" "$2"
 	kill -HUP "$DAEMON_PID"
 	for _ in $(seq 50); do
 		[ "$(grep -c "reloaded" "$DLOG")" -gt "$n" ] && return 0
@@ -68,13 +69,18 @@ announced_from() {  # live (unexpired) announced entries for ADDR
 	fw -j pinhole list | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['remote']=='$1' and p['origin']=='announced' and p['local_port']==0 and not p['expired']))"
 }
 
-# outbound_calls SIP_ADDR MEDIA_ADDR LOCAL N: the PBX calls out N times; the
-# far end answers and bursts RTP. Prints "sent arrived dropped announced".
+any_source() {  # live any-source (::) entries
+	fw -j pinhole list | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['remote']=='::' and not p['expired']))"
+}
+
+# outbound_calls SIP_ADDR MEDIA_ADDR LOCAL N [UAS OPTION]: the PBX calls out N
+# times; the far end answers and bursts RTP. Prints "sent arrived dropped
+# announced".
 outbound_calls() {
 	local sip=$1 media=$2 local_addr=$3 n=$4 a0 d0 p0 out
 	a0=$(arrived "$media" 10000); d0=$(drops); p0=$(stat_of pass-announced)
 	bg_in isp timeout 60 $SIPPEER uas "$sip" "$media" 40000 --calls "$n" \
-		--rtp "$BURST" >"$TMP/uas.out"
+		--rtp "$BURST" ${5:-} >"$TMP/uas.out"
 	local uas_pid=$!
 	sleep 0.3
 	in_ns rtr timeout 60 $SIPPEER uac "$local_addr" "$sip" "$local_addr" 10000 \
@@ -86,17 +92,18 @@ outbound_calls() {
 		"$(( $(stat_of pass-announced) - p0 ))"
 }
 
-write_config 0
+write_config 0 no
 start_daemon
 
-# 1. The race without announced media, for comparison (not asserted: it is
-#    a race). The pinhole comes from the daemon, after the answer's tap.
+# 1. The race without announced media (nor any-source offers), for
+#    comparison (not asserted: it is a race). The pinhole comes from the
+#    daemon, after the answer's tap.
 read -r sent got dropped _ <<<"$(outbound_calls 203.0.113.10 203.0.113.20 203.0.113.1 "$CALLS")"
 echo "info without announced media: $dropped of $sent RTP packets sent with the answer were dropped ($got arrived)"
 check "baseline calls completed" "calls $CALLS" "$(head -1 "$TMP/uac.out")"
 
-# 2. With it: not one packet of the burst is lost, call after call.
-reload_daemon 5
+# 2. With it (alone): not one packet of the burst is lost, call after call.
+reload_daemon 5 no
 read -r sent got dropped announced <<<"$(outbound_calls 203.0.113.10 203.0.113.20 203.0.113.1 "$CALLS")"
 echo "info with announced media: $announced of $sent packets passed before the daemon's pinhole existed"
 check "ipv4: $CALLS outbound calls completed" "calls $CALLS" "$(head -1 "$TMP/uac.out")"
@@ -110,6 +117,18 @@ read -r sent got dropped _ <<<"$(outbound_calls 2001:db8::10 2001:db8::20 2001:d
 check "ipv6: every RTP packet sent with the answer arrived" "$((5 * BURST))" "$got"
 check "ipv6: voipfw dropped none of them" 0 "$dropped"
 
+# 2b. Media before the answer: a far end whose SIP goes through a proxy
+#     and its media directly sends the first RTP before our PBX has any
+#     answer. Only our own offer is known then: until the answer narrows
+#     it, the offered port takes media from any source.
+reload_daemon 5 yes
+read -r sent got dropped _ <<<"$(outbound_calls 203.0.113.10 203.0.113.20 203.0.113.1 5 --media-first)"
+check "media before the answer: every RTP packet arrived" "$((5 * BURST))" "$got"
+check "media before the answer: voipfw dropped none of them" 0 "$dropped"
+check "the answer narrowed the offered port: no any-source entry left" 0 "$(any_source)"
+check "the offered port is closed to a scanner again" 0 \
+	"$(delivered scanner 203.0.113.66 203.0.113.1 10000)"
+
 # 3. No daemon at all in the loop: frozen during the whole call, and the
 #    first media still arrives -- the kernel alone admitted it.
 kill -STOP "$DAEMON_PID"
@@ -121,7 +140,7 @@ kill -CONT "$DAEMON_PID"
 # 4. Inbound call ringing longer than the window (1 s here): the daemon
 #    keeps the announced entry while the call rings, so the caller's RTP
 #    right after our 200 OK does not race the daemon either.
-reload_daemon 1
+reload_daemon 1 yes
 a0=$(arrived 203.0.113.21 10000); d0=$(drops)
 bg_in rtr timeout 60 $SIPPEER uas 203.0.113.1 203.0.113.1 10000 --calls 3 --ring 3 \
 	>"$TMP/pbx.out"

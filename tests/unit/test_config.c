@@ -101,6 +101,7 @@ static void test_defaults(void **state)
 	assert_false(c->egress_media);
 	assert_int_equal(c->egress_media_idle, 60);
 	assert_true(c->provisional_pinholes);
+	assert_true(c->provisional_any_source);
 	assert_int_equal(c->announced_media, 5);
 	assert_int_equal(c->registration_grace, 60);
 	assert_int_equal(c->pinhole_idle, 60);
@@ -150,6 +151,7 @@ static const char *every_key =
 	"egress_media = yes\n"
 	"egress_media_idle = 30\n"
 	"provisional_pinholes = false\n"
+	"provisional_any_source = no\n"
 	"announced_media = 0\n"
 	"[timeouts]\n"
 	"registration_grace = 0\n"
@@ -210,6 +212,7 @@ static void test_every_key(void **state)
 	assert_int_equal(c->egress_media_idle, 30);
 	assert_false(c->provisional_pinholes);
 	assert_int_equal(c->announced_media, 0);
+	assert_false(c->provisional_any_source);
 	assert_int_equal(c->registration_grace, 0);
 	assert_int_equal(c->pinhole_idle, 0);
 	assert_int_equal(c->call_max, 7200);

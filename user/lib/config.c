@@ -30,7 +30,7 @@ enum key_id {
 	K_SIP_UDP, K_SIP_TCP, K_MEDIA_UDP, K_MEDIA_TCP,
 	K_STATIC, K_DNS, K_DNS_MIN_TTL, K_DNS_MAX_TTL,
 	K_REGISTRATIONS, K_REPLY_PINHOLES, K_REPLY_TTL, K_EGRESS_MEDIA,
-	K_EGRESS_MEDIA_IDLE, K_PROVISIONAL, K_ANNOUNCED_MEDIA,
+	K_EGRESS_MEDIA_IDLE, K_PROVISIONAL, K_ANY_SOURCE, K_ANNOUNCED_MEDIA,
 	K_REG_GRACE, K_PINHOLE_IDLE, K_CALL_MAX, K_SETUP_TIMEOUT,
 	K_MAX_CALLS, K_MAX_PINHOLES, K_MAX_TRUNKS,
 	K_LOG_LEVEL, K_DROP_SUMMARY,
@@ -575,6 +575,7 @@ static const struct key_def keys[K_COUNT] = {
 	[K_EGRESS_MEDIA_IDLE] = NUM("learning", egress_media_idle,
 				    VFW_CONFIG_EGRESS_IDLE_MIN, VFW_CONFIG_EGRESS_IDLE_MAX),
 	[K_PROVISIONAL] = BOOL("learning", provisional_pinholes),
+	[K_ANY_SOURCE] = BOOL("learning", provisional_any_source),
 	[K_ANNOUNCED_MEDIA] = NUM_OFF("learning", announced_media,
 				      VFW_CONFIG_ANNOUNCED_MIN, VFW_CONFIG_ANNOUNCED_MAX),
 	[K_REG_GRACE] = NUM("timeouts", registration_grace, 0, VFW_CONFIG_REG_GRACE_MAX),
@@ -618,6 +619,7 @@ int vfw_config_defaults(struct vfw_config *c)
 	c->egress_media = false;
 	c->egress_media_idle = 60;
 	c->provisional_pinholes = true;
+	c->provisional_any_source = true;
 	c->announced_media = VFW_DEFAULT_ANNOUNCE_TTL_S;
 	c->registration_grace = 60;
 	c->pinhole_idle = 60;
