@@ -230,7 +230,8 @@ static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
 
 /*
  * Verdict for a packet to a protected port: pinhole first, then trunk, then
- * (UDP media only) an announced media address.
+ * (UDP media only) an announced media address and last the any-source twin
+ * of a ringing outbound call's offered port.
  */
 static __always_inline __u32 judge_protected(struct xdp_md *ctx,
 					     const struct packet *p, __u8 class)
