@@ -208,12 +208,13 @@ static void close_pinhole(struct daemon *d, const struct vfw_event *ev)
 static void any_source_twin(struct daemon *d, const struct vfw_event *ev)
 {
 	struct vfw_event twin = *ev;
-	__u64 cap = vfw_now_ns() + (__u64)d->cfg.setup_timeout * NSEC;
+	__u64 cap;
 
 	if (!d->cfg.provisional_any_source)
 		return;
 	memset(twin.addr, 0, sizeof(twin.addr));
 	if (ev->type != VFW_EV_PINHOLE_CLOSE && ev->provisional) {
+		cap = vfw_now_ns() + (__u64)d->cfg.setup_timeout * NSEC;
 		if (!twin.expires_ns || twin.expires_ns > cap)
 			twin.expires_ns = cap;
 		put_pinhole(d, &twin);

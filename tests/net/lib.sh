@@ -29,6 +29,7 @@ net_init() {  # net_init PREFIX
 	PIN="/sys/fs/bpf/$P"
 	TMP=$(mktemp -d "/tmp/$P.XXXX")
 	STATE="$TMP/counts.json"
+	DLOG="$TMP/daemon.log"
 	trap net_cleanup EXIT
 	trap "exit 143" TERM INT   # so EXIT cleanup runs on a kill too
 	ip netns add "$P-inet"
@@ -84,6 +85,28 @@ delivered() {
 	sleep 0.3
 	after=$(arrived "$src" "$port")
 	echo $((after - before))
+}
+
+# The daemon on the rtr namespace's wan with $TMP/voipfw.conf, logging to
+# $DLOG (may be called again after a kill: waits for its own "running on").
+start_daemon() {
+	local runs
+	runs=$(grep -c "running on" "$DLOG" 2>/dev/null || true)
+	# nsenter execs voipfw itself, so $! is the daemon (for kill -9);
+	# the EXIT trap ends it.
+	nsenter --net="/run/netns/$P-rtr" "$VOIPFW" --pin-dir "$PIN" \
+		run --config "$TMP/voipfw.conf" >>"$DLOG" 2>&1 &
+	DAEMON_PID=$!
+	BG_PIDS+=("$DAEMON_PID")
+	for _ in $(seq 50); do
+		[ "$(grep -c "running on" "$DLOG")" -gt "${runs:-0}" ] && return 0
+		sleep 0.1
+	done
+	echo "daemon did not start:"; cat "$DLOG"; return 1
+}
+
+all_drops() {  # packets counted under every drop-* reason
+	fw -j stats | python3 -c "import json,sys; print(sum(r['packets'] for r in json.load(sys.stdin) if r['verdict']=='drop'))"
 }
 
 stat_of() {  # packets counted under a reason

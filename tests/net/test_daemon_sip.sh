@@ -15,7 +15,6 @@ host scanner 203.0.113.66 2001:db8::66
 host rtr 203.0.113.1 2001:db8::1
 in_ns rtr ip link set eth0 name wan0
 bg_in rtr timeout 300 $TOOL listen "$STATE" 10000 10002
-DLOG="$TMP/daemon.log"
 cat >"$TMP/voipfw.conf" <<CONF
 [general]
 interface = wan0
@@ -25,26 +24,6 @@ egress_media_idle = 10
 [log]
 drop_summary_interval = 10
 CONF
-
-start_daemon() {
-	local runs
-	runs=$(grep -c "running on" "$DLOG" 2>/dev/null || true)
-	# nsenter execs voipfw itself, so $! is the daemon (for kill -9);
-	# the EXIT trap ends it.
-	nsenter --net="/run/netns/$P-rtr" "$VOIPFW" --pin-dir "$PIN" \
-		run --config "$TMP/voipfw.conf" >>"$DLOG" 2>&1 &
-	DAEMON_PID=$!
-	BG_PIDS+=("$DAEMON_PID")
-	for _ in $(seq 50); do
-		[ "$(grep -c "running on" "$DLOG")" -gt "${runs:-0}" ] && return 0
-		sleep 0.1
-	done
-	echo "daemon did not start:"; cat "$DLOG"; return 1
-}
-
-all_drops() {  # packets counted under every drop-* reason
-	fw -j stats | python3 -c "import json,sys; print(sum(r['packets'] for r in json.load(sys.stdin) if r['verdict']=='drop'))"
-}
 
 trunk_origin() {  # origin of the trunk entry for an address, or "none"
 	fw -j trunk list | python3 -c "import json,sys; print(next((t['origin'] for t in json.load(sys.stdin) if t['prefix'].startswith('$1/')), 'none'))"

@@ -21,7 +21,6 @@ host scanner 203.0.113.66 2001:db8::66
 host rtr 203.0.113.1 2001:db8::1
 in_ns rtr ip link set eth0 name wan0
 bg_in rtr timeout 300 $TOOL listen "$STATE" 10000
-DLOG="$TMP/daemon.log"
 
 write_config() {  # write_config ANNOUNCED_MEDIA_SECONDS PROVISIONAL_ANY_SOURCE
 	cat >"$TMP/voipfw.conf" <<CONF
@@ -37,18 +36,6 @@ provisional_any_source = $2
 CONF
 }
 
-start_daemon() {
-	nsenter --net="/run/netns/$P-rtr" "$VOIPFW" --pin-dir "$PIN" \
-		run --config "$TMP/voipfw.conf" >>"$DLOG" 2>&1 &
-	DAEMON_PID=$!
-	BG_PIDS+=("$DAEMON_PID")
-	for _ in $(seq 50); do
-		grep -q "running on" "$DLOG" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "daemon did not start:"; cat "$DLOG"; return 1
-}
-
 reload_daemon() {  # reload_daemon ANNOUNCED_MEDIA_SECONDS PROVISIONAL_ANY_SOURCE
 	local n
 	n=$(grep -c "reloaded" "$DLOG" || true)
@@ -59,10 +46,6 @@ reload_daemon() {  # reload_daemon ANNOUNCED_MEDIA_SECONDS PROVISIONAL_ANY_SOURC
 		sleep 0.1
 	done
 	echo "daemon did not reload"; return 1
-}
-
-drops() {  # packets counted under every drop-* reason
-	fw -j stats | python3 -c "import json,sys; print(sum(r['packets'] for r in json.load(sys.stdin) if r['verdict']=='drop'))"
 }
 
 announced_from() {  # live (unexpired) announced entries for ADDR
@@ -78,7 +61,7 @@ any_source() {  # live any-source (::) entries
 # announced".
 outbound_calls() {
 	local sip=$1 media=$2 local_addr=$3 n=$4 a0 d0 p0 out
-	a0=$(arrived "$media" 10000); d0=$(drops); p0=$(stat_of pass-announced)
+	a0=$(arrived "$media" 10000); d0=$(all_drops); p0=$(stat_of pass-announced)
 	bg_in isp timeout 60 $SIPPEER uas "$sip" "$media" 40000 --calls "$n" \
 		--rtp "$BURST" ${5:-} >"$TMP/uas.out"
 	local uas_pid=$!
@@ -88,7 +71,7 @@ outbound_calls() {
 	wait "$uas_pid" || true
 	sleep 0.3
 	out=$(sed -n 's/^rtp-sent //p' "$TMP/uas.out")
-	echo "${out:-0} $(( $(arrived "$media" 10000) - a0 )) $(( $(drops) - d0 ))" \
+	echo "${out:-0} $(( $(arrived "$media" 10000) - a0 )) $(( $(all_drops) - d0 ))" \
 		"$(( $(stat_of pass-announced) - p0 ))"
 }
 
@@ -141,7 +124,7 @@ kill -CONT "$DAEMON_PID"
 #    keeps the announced entry while the call rings, so the caller's RTP
 #    right after our 200 OK does not race the daemon either.
 reload_daemon 1 yes
-a0=$(arrived 203.0.113.21 10000); d0=$(drops)
+a0=$(arrived 203.0.113.21 10000); d0=$(all_drops)
 bg_in rtr timeout 60 $SIPPEER uas 203.0.113.1 203.0.113.1 10000 --calls 3 --ring 3 \
 	>"$TMP/pbx.out"
 PBX_PID=$!
@@ -161,7 +144,7 @@ sleep 0.3
 check "inbound: 3 calls completed" "calls 3" "$(head -1 "$TMP/caller.out")"
 check "inbound: every RTP packet sent with the 200 OK arrived" "$((3 * BURST))" \
 	$(( $(arrived 203.0.113.21 10000) - a0 ))
-check "inbound: voipfw dropped none of them" 0 $(( $(drops) - d0 ))
+check "inbound: voipfw dropped none of them" 0 $(( $(all_drops) - d0 ))
 sleep 2.5
 check "the announced entry closes once no call needs it" 0 "$(announced_from 203.0.113.21)"
 
