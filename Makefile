@@ -86,6 +86,11 @@ $(BUILD)/tests/test_%: tests/bpf/test_%.c $(SKELS) $(BUILD)/libvoipfw.a $(wildca
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/bpf -o $@ $< $(BUILD)/libvoipfw.a $(LIBS) $(LIB_LIBS) -lcmocka
 
+# The kernel matrix's verifier report loads the same skeleton.
+$(BUILD)/tests/verifier_stats: tests/kernels/verifier_stats.c $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBS)
+
 # libFuzzer harnesses over the pure library, with ASan and UBSan.
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(@D)

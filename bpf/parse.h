@@ -294,6 +294,12 @@ static __always_inline int parse_ipv6(struct cursor *c, struct packet *p)
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
 	nexthdr = ip6->nexthdr;
 
+	/*
+	 * Unrolled: a compiled loop may close by falling through into its
+	 * header, which the 6.1 verifier refuses ("back-edge"); only jump
+	 * edges may close a loop there.
+	 */
+#pragma unroll
 	for (i = 0; i < MAX_IPV6_EXT_HDRS; i++) {
 		if (!is_ipv6_ext(nexthdr)) {
 			p->l4proto = nexthdr;
