@@ -54,24 +54,26 @@ check() {  # check DESCRIPTION EXPECTED ACTUAL
 	fi
 }
 
+# The device inside is eth0, or $IFNAME ("IFNAME=wan0 host rtr ..."): named
+# at creation, as 6.1 refuses to rename a device that is up.
 host() {  # host NAME V4 V6 [more addresses...]
-	local name=$1 port="$P${1:0:1}" a   # bridge port name fits IFNAMSIZ
+	local name=$1 port="$P${1:0:1}" dev=${IFNAME:-eth0} a   # bridge port name fits IFNAMSIZ
 	shift
 	ip netns add "$P-$name"
 	NAMESPACES+=("$name")
-	ip link add "$port" type veth peer name eth0 netns "$P-$name"
+	ip link add "$port" type veth peer name "$dev" netns "$P-$name"
 	ip link set "$port" netns "$P-inet" up
 	in_ns inet ip link set "$port" master br0 up
 	in_ns "$name" ip link set lo up
-	in_ns "$name" ip link set eth0 up
+	in_ns "$name" ip link set "$dev" up
 	for a in "$@"; do
 		case $a in
-		*:*) in_ns "$name" ip addr add "$a/64" dev eth0 nodad ;;
-		*) in_ns "$name" ip addr add "$a/24" dev eth0 ;;
+		*:*) in_ns "$name" ip addr add "$a/64" dev "$dev" nodad ;;
+		*) in_ns "$name" ip addr add "$a/24" dev "$dev" ;;
 		esac
 	done
 	# XDP sees packets before any checksum offload would fill them in.
-	in_ns "$name" ethtool -K eth0 tx off >/dev/null
+	in_ns "$name" ethtool -K "$dev" tx off >/dev/null
 }
 
 # Datagrams that arrived at the listener from SRC to PORT so far.

@@ -12,8 +12,7 @@ source "$(dirname "$0")/lib.sh"
 net_init vfwd
 host isp 203.0.113.10 203.0.113.20 2001:db8::10
 host scanner 203.0.113.66 2001:db8::66
-host rtr 203.0.113.1 2001:db8::1
-in_ns rtr ip link set eth0 name wan0
+IFNAME=wan0 host rtr 203.0.113.1 2001:db8::1
 bg_in rtr timeout 300 $TOOL listen "$STATE" 10000 10002
 cat >"$TMP/voipfw.conf" <<CONF
 [general]

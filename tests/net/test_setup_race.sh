@@ -18,8 +18,7 @@ BURST=5              # RTP packets sent back to back with the answer
 net_init vfwr
 host isp 203.0.113.10 203.0.113.20 203.0.113.21 2001:db8::10 2001:db8::20
 host scanner 203.0.113.66 2001:db8::66
-host rtr 203.0.113.1 2001:db8::1
-in_ns rtr ip link set eth0 name wan0
+IFNAME=wan0 host rtr 203.0.113.1 2001:db8::1
 bg_in rtr timeout 300 $TOOL listen "$STATE" 10000
 
 write_config() {  # write_config ANNOUNCED_MEDIA_SECONDS PROVISIONAL_ANY_SOURCE

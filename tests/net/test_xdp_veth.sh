@@ -13,8 +13,7 @@ setup() {
 	net_init vfwt
 	host trunk 203.0.113.5 2001:db8::5
 	host scanner 203.0.113.66 2001:db8::66
-	host rtr 203.0.113.1 2001:db8::1
-	in_ns rtr ip link set eth0 name wan0
+	IFNAME=wan0 host rtr 203.0.113.1 2001:db8::1
 	bg_in rtr timeout 300 $TOOL listen "$STATE" 5060 9999 10000 10002
 	sleep 1
 }
