@@ -16,7 +16,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 # BPF objects: UAPI headers only, no vmlinux.h. The multiarch include dir
 # provides <asm/types.h> for the host's word size.
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
-	-Iinclude $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
+	-Iinclude $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) $(BPF_EXTRA)
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Werror
@@ -46,8 +46,8 @@ FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all clean check check-unit check-bpf check-net check-replay fuzz deps \
-	install demo bench
+.PHONY: all clean check check-unit check-bpf check-net check-replay check-kernels \
+	verifier-report fuzz deps install demo bench FORCE
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -72,6 +72,13 @@ $(BUILD)/libvoipfw.a: $(LIB_OBJS)
 
 $(BUILD)/voipfw: $(APP_OBJS) $(BUILD)/libvoipfw.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(LIB_LIBS) $(APP_LIBS)
+
+# Tests only: voipfw built with a TC egress program every verifier refuses,
+# for the load-failure report and --xdp-only (tests/net/test_refused_load.sh).
+$(BUILD)/refused/voipfw: FORCE
+	$(MAKE) BUILD=$(BUILD)/refused BPF_EXTRA=-DVFW_TEST_REFUSE_TC $@
+
+FORCE:
 
 $(BUILD):
 	@mkdir -p $@
@@ -101,7 +108,8 @@ deps:
 	@scripts/install-deps.sh
 
 check: deps
-	$(MAKE) all $(UNIT_BINS) $(BPFT_BINS) $(FUZZ_BINS)
+	$(MAKE) all $(UNIT_BINS) $(BPFT_BINS) $(FUZZ_BINS) $(BUILD)/tests/verifier_stats \
+		$(BUILD)/refused/voipfw
 	scripts/run-tests.sh
 
 check-unit: $(UNIT_BINS)
@@ -110,11 +118,20 @@ check-unit: $(UNIT_BINS)
 check-bpf: all $(BPFT_BINS)
 	scripts/run-tests.sh bpf
 
-check-net: all
+check-net: all $(BUILD)/refused/voipfw
 	scripts/run-tests.sh net
 
 check-replay: all
 	scripts/run-tests.sh replay
+
+# The kernel matrix: Debian 12's kernel under qemu and the running one.
+check-kernels: deps
+	$(MAKE) all $(BPFT_BINS) $(BUILD)/tests/verifier_stats
+	scripts/run-tests.sh kernels
+
+# Rewrites the README's verifier table from the last check-kernels.
+verifier-report:
+	scripts/verifier-report.py
 
 fuzz: $(FUZZ_BINS)
 	scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

@@ -698,6 +698,15 @@ int voipfw_tc_egress(struct __sk_buff *skb)
 	__u32 l3_off = 0;
 	__u8 sport_class;
 
+#ifdef VFW_TEST_REFUSE_TC
+	/*
+	 * Test builds only (make's refused build): a context read every
+	 * verifier refuses, so the load-failure report and --xdp-only are
+	 * tested against a real refusal on any kernel.
+	 */
+	if (*(volatile __u32 *)((void *)skb + 4000))
+		return TC_ACT_SHOT;
+#endif
 	if (tc_begin(skb, &c, &p, &l3_off, VFW_TAP_EGRESS))
 		return TC_ACT_OK;
 	rt = runtime();

@@ -14,6 +14,8 @@ PACKAGES=(
 	dnsmasq-base systemd
 	# end-to-end tests and demo: real SIP software
 	sip-tester kamailio sipvicious
+	# kernel matrix: Debian's kernels booted under qemu (tests/kernels/)
+	qemu-system-x86 busybox-static kmod
 )
 [ "${1:-}" = bench ] && PACKAGES+=(libosip2-dev valgrind linux-perf gnuplot-nox)
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs voipfw's test suites and ends with one line "N passed, N failed".
-#   scripts/run-tests.sh [unit|replay|deploy|fuzz|bpf|net|e2e ...]   (default: all)
-# The bpf, net and e2e suites need root. Without it they are skipped loudly,
+#   scripts/run-tests.sh [unit|replay|deploy|fuzz|bpf|net|e2e|kernels ...]   (default: all)
+# The bpf, net, e2e and kernels suites need root. Without it they are skipped loudly,
 # and under CI (CI=true) a skipped suite counts as a failure.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit replay deploy fuzz bpf net e2e)
+[ ${#suites[@]} -eq 0 ] && suites=(unit replay deploy fuzz bpf net e2e kernels)
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 passed=0 failed=0 skipped=0
 failures=()
@@ -67,6 +67,14 @@ for suite in "${suites[@]}"; do
 			[ -f "$t" ] || continue
 			run_one "$suite/$(basename "$t" .sh)" timeout 900 bash "$t"
 		done ;;
+	kernels)
+		# The kernel matrix: this kernel's verifier report, then each
+		# kernel of KERNEL_MATRIX booted under qemu (tests/kernels/).
+		need_root kernels || continue
+		for k in running ${KERNEL_MATRIX:-linux-image-6.1.0-NN-amd64-unsigned}; do
+			run_one "kernels/${k/linux-image-/}" bash tests/kernels/run.sh "$k"
+		done
+		run_one "kernels/readme-verifier-table" python3 scripts/verifier-report.py --check ;;
 	*)
 		echo "unknown suite '$suite'" >&2; exit 2 ;;
 	esac

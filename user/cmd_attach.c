@@ -38,6 +38,7 @@ int do_attach(int argc, char **argv)
 		return usage_error("--mode must be native or generic, not '%s'",
 				   mode);
 	o.monitor = args_take_flag(&argc, argv, "monitor", 0);
+	o.xdp_only = args_take_flag(&argc, argv, "xdp-only", 0);
 	rc = expect_no_more(argc, argv);
 	if (rc)
 		return rc;

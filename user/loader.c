@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -284,11 +286,26 @@ static void tc_detach_one(int ifindex, enum bpf_tc_attach_point point)
 	bpf_tc_detach(&hook, &opts);
 }
 
-/* The SIP tap and the egress pinhole learning, on clsact of the interface. */
-static int attach_tc(struct voipfw_bpf *skel, int ifindex, const char *ifname)
+static void detach_tc(int ifindex)
 {
+	tc_detach_one(ifindex, BPF_TC_INGRESS);
+	tc_detach_one(ifindex, BPF_TC_EGRESS);
+}
+
+/*
+ * The SIP tap and the egress pinhole learning, on clsact of the interface.
+ * XDP only: ours are removed, so none from an earlier attach keeps running.
+ */
+static int attach_tc(struct voipfw_bpf *skel, const struct vfw_attach_opts *o,
+		     int ifindex)
+{
+	const char *ifname = o->ifname;
 	int err;
 
+	if (o->xdp_only) {
+		detach_tc(ifindex);
+		return 0;
+	}
 	err = tc_attach_one(ifindex, BPF_TC_INGRESS,
 			    bpf_program__fd(skel->progs.voipfw_tc_ingress));
 	err = err ?: tc_attach_one(ifindex, BPF_TC_EGRESS,
@@ -299,10 +316,97 @@ static int attach_tc(struct voipfw_bpf *skel, int ifindex, const char *ifname)
 	return err;
 }
 
-static void detach_tc(int ifindex)
+/*
+ * One verifier log per program. libbpf loads without a log first and only
+ * on a refusal loads that program again with log level 1 into its buffer,
+ * so the buffers stay untouched (and unbacked) unless a program is refused.
+ * Level 1 keeps only the refused path; 1 MiB holds its tail on any kernel.
+ */
+#define VFW_VERIFIER_LOG_SIZE (1u << 20)
+#define VFW_VERIFIER_TAIL_LINES 6
+#define VFW_PROGRAM_COUNT 3
+
+struct verifier_logs {
+	struct bpf_program *prog[VFW_PROGRAM_COUNT];
+	char *buf[VFW_PROGRAM_COUNT];
+};
+
+static int verifier_logs_setup(struct voipfw_bpf *skel,
+			       struct verifier_logs *logs)
 {
-	tc_detach_one(ifindex, BPF_TC_INGRESS);
-	tc_detach_one(ifindex, BPF_TC_EGRESS);
+	struct bpf_program *prog;
+	int i = 0;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (i == VFW_PROGRAM_COUNT || !bpf_program__autoload(prog))
+			continue;
+		logs->buf[i] = calloc(1, VFW_VERIFIER_LOG_SIZE);
+		if (!logs->buf[i])
+			return -ENOMEM;
+		logs->prog[i] = prog;
+		bpf_program__set_log_buf(prog, logs->buf[i],
+					 VFW_VERIFIER_LOG_SIZE);
+		i++;
+	}
+	return 0;
+}
+
+static void verifier_logs_free(struct verifier_logs *logs)
+{
+	for (int i = 0; i < VFW_PROGRAM_COUNT; i++)
+		free(logs->buf[i]);
+}
+
+/* Logs the last lines of a verifier log, the ones that say why. */
+static void log_verifier_tail(const char *log)
+{
+	const char *start = log + strlen(log), *end;
+	int lines = 0;
+
+	while (start > log && start[-1] == '\n')
+		start--;
+	end = start;
+	while (start > log && lines < VFW_VERIFIER_TAIL_LINES) {
+		start--;
+		if (start == log || start[-1] == '\n')
+			lines++;
+	}
+	pr_err("the verifier's last lines (all of them with -v):");
+	while (start < end) {
+		const char *nl = memchr(start, '\n', end - start);
+		int len = nl ? (int)(nl - start) : (int)(end - start);
+
+		pr_err("  %.*s", len, start);
+		start += len + 1;
+	}
+}
+
+/*
+ * Names the program the kernel refused, the kernel, and the verifier's
+ * reason. A refusal that is not the verifier's (no log) is said as such.
+ */
+static void report_load_failure(const struct verifier_logs *logs, int err)
+{
+	struct utsname uts = {};
+	const char *name;
+
+	uname(&uts);
+	for (int i = 0; i < VFW_PROGRAM_COUNT; i++) {
+		if (!logs->buf[i] || !logs->buf[i][0])
+			continue;
+		name = bpf_program__name(logs->prog[i]);
+		pr_err("the kernel (Linux %s) refused the BPF program %s: %s",
+		       uts.release, name, strerror(-err));
+		pr_debug("verifier log of %s:\n%s", name, logs->buf[i]);
+		log_verifier_tail(logs->buf[i]);
+		if (bpf_program__type(logs->prog[i]) == BPF_PROG_TYPE_SCHED_CLS)
+			pr_err("nothing was attached; 'voipfw attach --xdp-only' runs the XDP filter alone (static trunks and pinholes, no SIP learning)");
+		else
+			pr_err("nothing was attached");
+		return;
+	}
+	pr_err("cannot load the BPF programs on Linux %s: %s (nothing was attached; run with -v for libbpf's log)",
+	       uts.release, strerror(-err));
 }
 
 static int init_new_maps(struct voipfw_bpf *skel,
@@ -329,6 +433,7 @@ static int init_new_maps(struct voipfw_bpf *skel,
 int vfw_attach(const struct vfw_attach_opts *o)
 {
 	struct pinned_before before = {};
+	struct verifier_logs logs = {};
 	struct voipfw_bpf *skel = NULL;
 	char link_path[PATH_MAX];
 	int ifindex, link_fd = -1, ifaces_fd, err;
@@ -364,13 +469,17 @@ int vfw_attach(const struct vfw_attach_opts *o)
 	}
 	skel->rodata->cfg_l2 = l2;
 	skel->rodata->cfg_monitor = o->monitor;
+	if (o->xdp_only) {
+		bpf_program__set_autoload(skel->progs.voipfw_tc_ingress, false);
+		bpf_program__set_autoload(skel->progs.voipfw_tc_egress, false);
+	}
 	err = setup_pins(skel, o, &before);
+	err = err ?: verifier_logs_setup(skel, &logs);
 	if (err)
 		goto cleanup;
 	err = voipfw_bpf__load(skel);
 	if (err) {
-		pr_err("cannot load the BPF program: %s (run with -v for the verifier log)",
-		       strerror(-err));
+		report_load_failure(&logs, err);
 		goto cleanup;
 	}
 	loaded = true;
@@ -383,10 +492,10 @@ int vfw_attach(const struct vfw_attach_opts *o)
 	if (link_fd >= 0) {
 		err = check_same_mode(ifaces_fd, ifindex, o);
 		err = err ?: replace_program(skel, link_fd, o->ifname);
-		err = err ?: attach_tc(skel, ifindex, o->ifname);
+		err = err ?: attach_tc(skel, o, ifindex);
 	} else {
 		err = new_link(skel, o, ifindex, link_path);
-		if (!err && attach_tc(skel, ifindex, o->ifname)) {
+		if (!err && attach_tc(skel, o, ifindex)) {
 			/* Undo the new link: its pin is the last reference. */
 			unlink(link_path);
 			detach_tc(ifindex);
@@ -400,15 +509,20 @@ int vfw_attach(const struct vfw_attach_opts *o)
 		pr_warn("attached, but cannot record %s for 'status': %s",
 			o->ifname, strerror(-err));
 	err = 0;
-	pr_info("attached to %s (%s%s%s)", o->ifname, vfw_xdp_mode_name(o->mode),
+	pr_info("attached to %s (%s%s%s%s)", o->ifname, vfw_xdp_mode_name(o->mode),
 		l2 == VFW_L2_NONE ? ", no link-layer header" : "",
-		o->monitor ? ", monitor mode" : "");
+		o->monitor ? ", monitor mode" : "",
+		o->xdp_only ? ", XDP only" : "");
+	if (o->xdp_only)
+		pr_warn("XDP only on %s: no SIP tap and no egress learning; only static trunks and pinholes admit anything ('voipfw trunk add', 'voipfw pinhole add'), and 'voipfw run' learns nothing here",
+			o->ifname);
 cleanup:
 	if (err && loaded)
 		unpin_new_maps(skel, &before);
 	if (link_fd >= 0)
 		close(link_fd);
 	voipfw_bpf__destroy(skel);
+	verifier_logs_free(&logs);
 	return err;
 }
 

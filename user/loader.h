@@ -12,6 +12,8 @@ struct vfw_attach_opts {
 	const char *pin_dir;
 	enum vfw_xdp_mode mode;
 	bool monitor;
+	/* Load and attach the XDP filter alone, without the TC programs. */
+	bool xdp_only;
 	/* Sizes for maps created by this attach (0 = built-in default). */
 	__u32 max_trunks, max_pinholes, max_calls;
 };

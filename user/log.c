@@ -53,7 +53,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	/* bpf_tc_hook_create() on an existing clsact qdisc: expected. */
 	if (strstr(line, "Exclusivity flag on"))
 		return 0;
-	return fprintf(stderr, "%s: libbpf: %s", log_prog, line);
+	/* libbpf prefixes its own lines with "libbpf: ". */
+	return fprintf(stderr, "%s: %s", log_prog, line);
 }
 
 void vfw_log_init(const char *progname, enum vfw_log_level level)

@@ -25,7 +25,7 @@ static void usage(void)
 "its SIP trunks and the media endpoints of live calls.\n"
 "\n"
 "Commands:\n"
-"  attach  --iface IF [--mode native|generic] [--monitor]\n"
+"  attach  --iface IF [--mode native|generic] [--monitor] [--xdp-only]\n"
 "                        load the XDP filter on the WAN interface IF\n"
 "  detach  --iface IF    remove it (trunks and pinholes stay pinned)\n"
 "  trunk   add CIDR [--admit sip|media|all] [--ttl SECONDS]\n"

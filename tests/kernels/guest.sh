@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The kernel matrix's checks on the kernel this runs on (a qemu guest from
+# vm.sh, or the host): the verifier report, the bpf suite, the CLI-only veth
+# filtering test and the daemon smoke test (registration learned, a call
+# with RTP, a scanner dropped, kill -9 and restart, BYE). Each result line
+# names the kernel. Exit status: the number of failed checks.
+#
+#   tests/kernels/guest.sh [verifier|bpf|net-xdp|daemon ...]   (default: all)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+kernel=$(uname -r)
+report=$BUILD/kernels/verifier-$kernel.txt
+checks=("$@")
+[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp daemon)
+failed=0
+
+one() {  # one NAME COMMAND...
+	local name=$1 start rc; shift
+	start=$(date +%s)
+	"$@"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "kernel $kernel: pass $name ($(( $(date +%s) - start ))s)"
+	else
+		echo "kernel $kernel: FAIL $name (exit $rc, $(( $(date +%s) - start ))s)"
+		failed=$((failed + 1))
+	fi
+}
+
+verifier() {
+	mkdir -p "$(dirname "$report")"
+	"$BUILD/tests/verifier_stats" > "$report.new"
+	local rc=$?
+	cat "$report.new"
+	mv "$report.new" "$report"
+	return $rc
+}
+
+for c in "${checks[@]}"; do
+	case $c in
+	verifier) one verifier verifier ;;
+	bpf) one bpf/test_verdict "$BUILD/tests/test_verdict" ;;
+	net-xdp) one net/test_xdp_veth timeout 600 bash tests/net/test_xdp_veth.sh ;;
+	daemon) one net/test_daemon_sip timeout 600 bash tests/net/test_daemon_sip.sh ;;
+	*) echo "guest.sh: unknown check '$c'" >&2; exit 2 ;;
+	esac
+done
+exit $failed
