@@ -126,7 +126,7 @@ check-replay: all
 
 # The kernel matrix: Debian 12's kernel under qemu and the running one.
 check-kernels: deps
-	$(MAKE) all $(BPFT_BINS) $(BUILD)/tests/verifier_stats
+	$(MAKE) all $(BPFT_BINS) $(BUILD)/tests/verifier_stats $(BUILD)/refused/voipfw
 	scripts/run-tests.sh kernels
 
 # Rewrites the README's verifier table from the last check-kernels.

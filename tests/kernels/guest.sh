@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # The kernel matrix's checks on the kernel this runs on (a qemu guest from
 # vm.sh, or the host): the verifier report, the bpf suite, the CLI-only veth
-# filtering test and the daemon smoke test (registration learned, a call
-# with RTP, a scanner dropped, kill -9 and restart, BYE). Each result line
+# filtering test, the refused-program test (its report, attach --xdp-only)
+# and the daemon smoke test (registration learned, a call with RTP, a
+# scanner dropped, kill -9 and restart, BYE). Each result line
 # names the kernel. Exit status: the number of failed checks.
 #
-#   tests/kernels/guest.sh [verifier|bpf|net-xdp|daemon ...]   (default: all)
+#   tests/kernels/guest.sh [verifier|bpf|net-xdp|net-refused|daemon ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 kernel=$(uname -r)
 report=$BUILD/kernels/verifier-$kernel.txt
 checks=("$@")
-[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp daemon)
+[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp net-refused daemon)
 failed=0
 
 one() {  # one NAME COMMAND...
@@ -42,6 +43,7 @@ for c in "${checks[@]}"; do
 	verifier) one verifier verifier ;;
 	bpf) one bpf/test_verdict "$BUILD/tests/test_verdict" ;;
 	net-xdp) one net/test_xdp_veth timeout 600 bash tests/net/test_xdp_veth.sh ;;
+	net-refused) one net/test_refused_load timeout 600 bash tests/net/test_refused_load.sh ;;
 	daemon) one net/test_daemon_sip timeout 600 bash tests/net/test_daemon_sip.sh ;;
 	*) echo "guest.sh: unknown check '$c'" >&2; exit 2 ;;
 	esac

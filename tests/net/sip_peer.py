@@ -10,7 +10,7 @@
   sip_peer.py callee LOCAL RTP_PORT [--max-seconds S]
       Waits for an INVITE, answers 200 OK with SDP (our RTP_PORT), waits
       for ACK and BYE, answers 200; prints the events.
-  sip_peer.py caller LOCAL REMOTE MEDIA_ADDR RTP_COUNT [--duration S] [--bye]
+  sip_peer.py caller LOCAL REMOTE MEDIA_ADDR RTP_COUNT [--duration S] [--until FILE] [--bye]
       Sends INVITE (its media at MEDIA_ADDR:40000), on the 200 OK sends ACK
       and immediately RTP_COUNT RTP packets to the port in the answer, then
       one every 20 ms for S seconds, then BYE. Prints "rtp-sent N port P"
@@ -28,6 +28,7 @@
   Both print "calls N" (completed calls) and "rtp-sent M" at the end.
 All loads are bounded; every wait has a timeout.
 """
+import os
 import random
 import re
 import socket
@@ -163,7 +164,7 @@ def callee(local, rtp_port, max_seconds):
             return 0
 
 
-def caller(local, remote, media_addr, count, bye, duration):
+def caller(local, remote, media_addr, count, bye, duration, until=None):
     s = sock(local)
     callid = "call%d@test" % random.randrange(1 << 30)
     uri = "sip:1000@%s" % hostport(remote)
@@ -195,8 +196,13 @@ def caller(local, remote, media_addr, count, bye, duration):
         send_rtp(seq)
         time.sleep(0.002)
     sent = count
-    end = time.monotonic() + duration
-    while time.monotonic() < end:  # a call's steady stream, one per 20 ms
+    # a call's steady stream, one per 20 ms, for duration seconds and then
+    # until the file "until" exists (the test's hang-up), at most 60 s
+    start = time.monotonic()
+    def streaming():
+        t = time.monotonic() - start
+        return t < duration or (until and not os.path.exists(until) and t < 60)
+    while streaming():
         send_rtp(sent)
         sent += 1
         time.sleep(0.02)
@@ -341,7 +347,7 @@ def main(a):
         return callee(a[2], int(a[3]), opt(a, "--max-seconds", 30.0))
     if len(a) >= 6 and a[1] == "caller":
         return caller(a[2], a[3], a[4], min(int(a[5]), 1000), "--bye" in a,
-                      min(opt(a, "--duration", 0.0), 60.0))
+                      min(opt(a, "--duration", 0.0), 60.0), opt(a, "--until", ""))
     if len(a) >= 6 and a[1] == "uac":
         return uac(a[2], a[3], a[4], int(a[5]), min(opt(a, "--calls", 1), 200),
                    min(opt(a, "--rtp", 0), 100), min(opt(a, "--hold", 0.1), 5.0))
