@@ -30,6 +30,7 @@ trap 'exit 143' TERM INT
 {
 	echo '#!/bin/bash'
 	printf 'cd %q\n' "$top"
+	printf 'top=%q\n' "$top"
 	printf 'export CI=%q VOIPFW_GUEST_KERNEL=1\n' "${CI:-}"
 	printf 'rc_file=%q\n' "$run/rc"
 	printf 'cmd=('; printf '%q ' "$@"; echo ')'
@@ -40,7 +41,12 @@ mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-for d in /tmp /run /var/tmp /root; do mount -t tmpfs tmpfs "$d"; done
+# Fresh scratch dirs, but not over the checkout's share (CI clones into
+# /tmp): there the overlay, writable already, has to do.
+for d in /tmp /run /var/tmp /root; do
+	case $top/ in "$d"/*) continue ;; esac
+	mount -t tmpfs tmpfs "$d"
+done
 mount -t bpf bpf /sys/fs/bpf
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
@@ -103,5 +109,5 @@ timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
 if [ -f "$run/rc" ]; then
 	exit "$(cat "$run/rc")"
 fi
-echo "vm.sh: the guest ($kver) did not report an exit status within ${limit}s" >&2
+echo "vm.sh: the guest ($kver) ended or timed out (limit ${limit}s) without reporting an exit status" >&2
 exit 125
