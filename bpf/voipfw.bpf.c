@@ -311,15 +311,23 @@ static __always_inline __u32 parse_error_reason(int err)
 	return err == PARSE_TOO_DEEP ? VFW_DROP_UNPARSEABLE : VFW_DROP_MALFORMED;
 }
 
+/* Transports other than UDP and TCP whose first four bytes are the ports. */
+static __always_inline int is_port_transport(__u8 proto)
+{
+	return proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE ||
+	       proto == IPPROTO_DCCP;
+}
+
 /*
  * Fragments are tracked when what follows the fragment header may lead to
- * ports: UDP, TCP, or more IPv6 extension headers (then the first fragment's
- * walk decides). Others (ICMP, ESP, ...) carry no ports in any fragment.
+ * ports: UDP, TCP, SCTP, UDP-Lite, DCCP, or more IPv6 extension headers
+ * (then the first fragment's walk decides). Others (ICMP, ESP, ...) carry
+ * no ports in any fragment.
  */
 static __always_inline int frag_tracked(__u8 frag_proto)
 {
 	return frag_proto == IPPROTO_UDP || frag_proto == IPPROTO_TCP ||
-	       is_ipv6_ext(frag_proto);
+	       is_port_transport(frag_proto) || is_ipv6_ext(frag_proto);
 }
 
 static __always_inline struct vfw_runtime *runtime(void)
@@ -434,6 +442,30 @@ __noinline __u32 vfw_judge_ports(struct xdp_md *ctx, const struct packet *p,
 	return reason;
 }
 
+/*
+ * SCTP, UDP-Lite and DCCP carry their ports where UDP does. voipfw follows
+ * no signalling over them and opens nothing for them, so at a port that is
+ * protected (for UDP or TCP) only a trunk admitting that class gets in.
+ */
+static __always_inline __u32 judge_other_transport(const struct packet *p)
+{
+	__u32 idx = p->dport;
+	struct vfw_port_class_entry *e = bpf_map_lookup_elem(&vfw_ports, &idx);
+	struct vfw_trunk *t;
+	__u8 class;
+
+	if (!e)
+		return VFW_PASS_UNPROTECTED;
+	class = e->udp != VFW_CLASS_NONE ? e->udp : e->tcp;
+	if (class == VFW_CLASS_NONE)
+		return VFW_PASS_UNPROTECTED;
+	t = trunk_lookup(p->saddr);
+	if (t && trunk_live(t))
+		return t->admit & admit_bit(class) ? VFW_PASS_TRUNK :
+						     VFW_DROP_NO_TRUST;
+	return t ? VFW_DROP_TRUNK_EXPIRED : VFW_DROP_NO_TRUST;
+}
+
 /* Verdict for a whole datagram or a first fragment, cursor at L4. */
 static __always_inline __u32 judge_l4(struct xdp_md *ctx, struct cursor *c,
 				      struct packet *p)
@@ -441,11 +473,14 @@ static __always_inline __u32 judge_l4(struct xdp_md *ctx, struct cursor *c,
 	__u8 class;
 	int err;
 
-	/* Only UDP and TCP have protected ports. */
+	/* UDP and TCP have protected ports; SCTP & co. are judged by trunk. */
 	if (p->l4proto == IPPROTO_UDP)
 		err = parse_udp(c, p);
 	else if (p->l4proto == IPPROTO_TCP)
 		err = parse_tcp(c, p);
+	else if (is_port_transport(p->l4proto))
+		return parse_udp(c, p) < 0 ? VFW_DROP_MALFORMED :
+					     judge_other_transport(p);
 	else
 		return VFW_PASS_UNPROTECTED;
 	if (err < 0)

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,88 @@ static int mount_bpffs(const char *where)
  * when missing (as systemd does). Any other directory that is not on a
  * bpffs gets a bpffs of its own.
  */
+/*
+ * Whoever can write to the pin directory, or replace it or a directory
+ * above it, can unlink voipfw's links and maps and so switch the filter
+ * off. So the pin directory must be owned by root and writable by nobody
+ * else, every directory above it owned by root and not writable by others
+ * unless sticky (bpffs is often mounted 1777), and no part of the path a
+ * symlink. Refuses with the reason otherwise.
+ */
+static int pin_dir_component_safe(const char *path, bool last)
+{
+	struct stat st;
+
+	if (lstat(path, &st)) {
+		pr_err("cannot check %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		pr_err("pin directory: %s is not a directory", path);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		pr_err("pin directory: %s is owned by uid %u, so that user can remove voipfw's links and maps; remove it or choose another --pin-dir",
+		       path, (unsigned)st.st_uid);
+		return -EPERM;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+	    (last || !(st.st_mode & S_ISVTX))) {
+		pr_err("pin directory: %s is writable by others (mode %04o), who could remove voipfw's links and maps; 'chmod go-w %s' or choose another --pin-dir",
+		       path, (unsigned)(st.st_mode & 07777), path);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int check_path_safe(const char *dir, bool is_pin_dir)
+{
+	char real[PATH_MAX], want[PATH_MAX];
+	size_t n = strlen(dir), i;
+	int err;
+
+	if (n >= sizeof(want))
+		return -ENAMETOOLONG;
+	memcpy(want, dir, n + 1);
+	while (n > 1 && want[n - 1] == '/')
+		want[--n] = '\0';
+	if (!realpath(want, real)) {
+		pr_err("cannot resolve pin directory %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (strcmp(real, want) != 0) {
+		pr_err("pin directory %s is not a plain path (it resolves to %s); give the real path, without symlinks or '..'",
+		       dir, real);
+		return -EINVAL;
+	}
+	err = pin_dir_component_safe("/", false);
+	for (i = 1, n = strlen(real); !err && i <= n; i++) {
+		if (real[i] != '/' && real[i] != '\0')
+			continue;
+		real[i] = '\0';
+		err = pin_dir_component_safe(real, is_pin_dir && i == n);
+		real[i] = want[i];
+	}
+	return err;
+}
+
+/* Checked before mkdir too, so nothing is created under a bad parent. */
+static int check_pin_dir_safe(const char *dir)
+{
+	char above[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (strlen(dir) >= sizeof(above))
+		return -ENAMETOOLONG;
+	strcpy(above, dir);
+	while (stat(above, &st) && (slash = strrchr(above, '/')) && slash != above)
+		*slash = '\0';
+	if (strcmp(above, dir) == 0)
+		return check_path_safe(dir, true);
+	return check_path_safe(above[0] ? above : "/", false);
+}
+
 int vfw_pin_dir_prepare(const char *dir)
 {
 	static const char sysfs_bpf[] = "/sys/fs/bpf";
@@ -128,11 +211,17 @@ int vfw_pin_dir_prepare(const char *dir)
 		if (err)
 			return err;
 	}
+	err = check_pin_dir_safe(dir);
+	if (err)
+		return err;
 	err = mkdir_p(dir);
 	if (err) {
 		pr_err("cannot create pin directory %s: %s", dir, strerror(-err));
 		return err;
 	}
+	err = check_path_safe(dir, true);
+	if (err)
+		return err;
 	if (!is_bpffs(dir))
 		return mount_bpffs(dir);
 	return 0;

@@ -138,7 +138,10 @@ static inline void pkt_payload(struct pkt *p, __u32 n, const char *text)
 		body[i] = 'a' + i % 26;
 }
 
-/* UDP, TCP, or 8 opaque bytes for anything else (ICMPv6 echo, ESP SPI+seq). */
+/*
+ * UDP, TCP, the port pair of SCTP/UDP-Lite/DCCP, or 8 opaque bytes for
+ * anything else (ICMPv6 echo, ESP SPI+seq).
+ */
 static inline void pkt_l4(struct pkt *p, const struct pkt_spec *s)
 {
 	__u8 hdr[60] = {};
@@ -163,6 +166,12 @@ static inline void pkt_l4(struct pkt *p, const struct pkt_spec *s)
 		th->ack = 1;
 		th->psh = 1;
 		th->window = htons(65535);
+	} else if (s->proto == IPPROTO_SCTP || s->proto == IPPROTO_UDPLITE ||
+		   s->proto == IPPROTO_DCCP) {
+		/* ports where UDP has them; the rest of the header left zero */
+		size = s->proto == IPPROTO_UDPLITE ? 8 : 12;
+		pkt_be16(hdr, s->sport);
+		pkt_be16(hdr + 2, s->dport);
 	} else if (s->proto == IPPROTO_ICMPV6) {
 		hdr[0] = 128;                          /* echo request */
 	} else if (s->proto == IPPROTO_ESP) {

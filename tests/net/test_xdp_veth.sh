@@ -14,7 +14,7 @@ setup() {
 	host trunk 203.0.113.5 2001:db8::5
 	host scanner 203.0.113.66 2001:db8::66
 	IFNAME=wan0 host rtr 203.0.113.1 2001:db8::1
-	bg_in rtr timeout 300 $TOOL listen "$STATE" 5060 9999 10000 10002
+	bg_in rtr timeout 300 $TOOL listen "$STATE" 5060 9999 10000 10002 --raw=132,136,33
 	sleep 1
 }
 
@@ -42,6 +42,24 @@ check "TCP 5060 from trunk connects" connected \
 	"$(in_ns trunk $TOOL connect 203.0.113.1 5060 --src 203.0.113.5)"
 check "TCP 5060 from scanner blocked" 1 \
 	"$(in_ns scanner $TOOL connect 203.0.113.1 5060 --src 203.0.113.66 | grep -c failed)"
+
+# SCTP (132), UDP-Lite (136), DCCP (33): their ports sit where UDP's do, and
+# at a protected port only a trunk gets in.
+raw_delivered() {  # raw_delivered FROM_NS IPPROTO SRC PORT
+	local before after
+	before=$($TOOL count "$STATE" "$3" "p$2" "$4")
+	in_ns "$1" $TOOL rawsend 203.0.113.1 "$2" "$4" "$N" --src "$3"
+	sleep 0.3
+	after=$($TOOL count "$STATE" "$3" "p$2" "$4")
+	echo $((after - before))
+}
+for proto in 132 136 33; do
+	check "IP protocol $proto scanner -> 5060 dropped" 0 "$(raw_delivered scanner $proto 203.0.113.66 5060)"
+	check "IP protocol $proto scanner -> media 10000 dropped" 0 \
+		"$(raw_delivered scanner $proto 203.0.113.66 10000)"
+	check "IP protocol $proto trunk -> 5060 arrives" $N "$(raw_delivered trunk $proto 203.0.113.5 5060)"
+done
+check "SCTP scanner -> unprotected 9999 arrives" $N "$(raw_delivered scanner 132 203.0.113.66 9999)"
 
 fw pinhole add 203.0.113.66 10000 --ttl 60
 check "pinhole opens 10000 to that source" $N "$(delivered scanner 203.0.113.66 203.0.113.1 10000)"

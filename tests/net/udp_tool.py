@@ -8,8 +8,14 @@
       SIGTERM or after --max-seconds (default 300).
   udp_tool.py send DST PORT COUNT [--src ADDR] [--sport PORT]
       Send COUNT small datagrams, 2 ms apart.
+  udp_tool.py rawsend DST IPPROTO PORT COUNT --src ADDR
+      Send COUNT IPv4 packets of transport IPPROTO (SCTP 132, UDP-Lite 136,
+      DCCP 33) whose first four bytes are the ports, as theirs are.
   udp_tool.py count STATEFILE SRC PORT
       Print how many datagrams from SRC to PORT were seen so far.
+
+  listen --raw=IPPROTO[,IPPROTO] also counts those IPv4 transports to the
+  listed ports (as "pIPPROTO"), through raw sockets: no kernel module needed.
 """
 import json
 import os
@@ -20,8 +26,12 @@ import sys
 import time
 
 
-def listen(statefile, ports, max_seconds):
+def listen(statefile, ports, max_seconds, raw_protos=()):
     sel = selectors.DefaultSelector()
+    for proto in raw_protos:
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, ("raw", proto))
     for port in ports:
         for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
             s = socket.socket(socket.AF_INET6, kind)
@@ -56,7 +66,13 @@ def listen(statefile, ports, max_seconds):
         events = sel.select(timeout=0.02)
         for key, _ in events:
             kind, port = key.data
-            if kind == socket.SOCK_DGRAM:
+            if kind == "raw":  # IPv4 header, then the ports
+                data, addr = key.fileobj.recvfrom(2048)
+                l4 = (data[0] & 0x0f) * 4
+                dport = int.from_bytes(data[l4 + 2:l4 + 4], "big")
+                if dport in ports:
+                    bump(addr[0], "p%d" % key.data[1], dport)
+            elif kind == socket.SOCK_DGRAM:
                 _, addr = key.fileobj.recvfrom(2048)
                 bump(addr[0], "udp", port)
             else:
@@ -79,6 +95,15 @@ def send(dst, port, count, src, sport=0):
         s.bind((src or "", sport))
     for i in range(count):
         s.sendto(b"voipfw-test %d" % i, (dst, port))
+        time.sleep(0.002)
+
+
+def rawsend(dst, proto, port, count, src):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
+    s.bind((src, 0))
+    for _ in range(count):
+        s.sendto((41000).to_bytes(2, "big") + port.to_bytes(2, "big") + bytes(12),
+                 (dst, 0))
         time.sleep(0.002)
 
 
@@ -107,13 +132,17 @@ def count(statefile, src, proto, port):
 def main(argv):
     if len(argv) >= 3 and argv[1] == "listen":
         max_seconds = 300
-        ports = []
+        ports, raw = [], []
         for a in argv[3:]:
             if a.startswith("--max-seconds="):
                 max_seconds = float(a.split("=", 1)[1])
+            elif a.startswith("--raw="):
+                raw = [int(x) for x in a.split("=", 1)[1].split(",")]
             else:
                 ports.append(int(a))
-        listen(argv[2], ports, max_seconds)
+        listen(argv[2], ports, max_seconds, raw)
+    elif len(argv) == 8 and argv[1] == "rawsend" and argv[6] == "--src":
+        rawsend(argv[2], int(argv[3]), int(argv[4]), min(int(argv[5]), 10000), argv[7])
     elif len(argv) >= 5 and argv[1] == "send":
         rest = argv[5:]
         src = rest[rest.index("--src") + 1] if "--src" in rest else None

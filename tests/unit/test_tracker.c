@@ -290,6 +290,25 @@ static void test_register_default_expiry_and_contact_star(void **state)
 	expect(fx, "trunk_expire 198.51.100.1");
 }
 
+/*
+ * The registrar is trusted for what it granted, but never longer than our
+ * system asked for, nor than max_reg_trust_s (4 h): an Expires of 2^32-1
+ * (or beyond, clamped to it) is not 136 years of trust.
+ */
+static void test_register_trust_capped(void **state)
+{
+	struct fx *fx = *state;
+
+	feed(fx, OUT, register_req(1, REG_CONTACT "Expires: 600\r\n"));
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 1, "r1", "s1", NULL,
+			  "Expires: 4294967295\r\n"));
+	expect(fx, "trunk_learn 198.51.100.1 exp=+660");	/* as asked + grace */
+	feed(fx, OUT, register_req(2, REG_CONTACT));		/* nothing asked */
+	feed(fx, IN, resp(200, "REGISTER", "reg-1", 2, "r1", "s1", NULL,
+			  "Contact: <sip:100@" PBX ":5060>;expires=99999999999\r\n"));
+	expect(fx, "trunk_refresh 198.51.100.1 exp=+14460");	/* 4 h + grace */
+}
+
 /* Fuzzer find: a Contact without a host (tel: URI) copied from a NULL view. */
 static void test_register_hostless_contact(void **state)
 {
@@ -1224,6 +1243,7 @@ int main(void)
 		T(test_register_default_expiry_and_contact_star),
 		T(test_register_hostless_contact),
 		T(test_register_failure),
+		T(test_register_trust_capped),
 		T(test_register_expires_in_tick),
 		T(test_register_unanswered_is_forgotten),
 		T(test_register_two_accounts_one_registrar),

@@ -31,7 +31,7 @@ enum key_id {
 	K_STATIC, K_DNS, K_DNS_MIN_TTL, K_DNS_MAX_TTL,
 	K_REGISTRATIONS, K_REPLY_PINHOLES, K_REPLY_TTL, K_EGRESS_MEDIA,
 	K_EGRESS_MEDIA_IDLE, K_PROVISIONAL, K_ANY_SOURCE, K_ANNOUNCED_MEDIA,
-	K_REG_GRACE, K_PINHOLE_IDLE, K_CALL_MAX, K_SETUP_TIMEOUT,
+	K_REG_GRACE, K_REG_TRUST, K_PINHOLE_IDLE, K_CALL_MAX, K_SETUP_TIMEOUT,
 	K_MAX_CALLS, K_MAX_PINHOLES, K_MAX_TRUNKS,
 	K_LOG_LEVEL, K_DROP_SUMMARY,
 	K_COUNT,
@@ -579,6 +579,8 @@ static const struct key_def keys[K_COUNT] = {
 	[K_ANNOUNCED_MEDIA] = NUM_OFF("learning", announced_media,
 				      VFW_CONFIG_ANNOUNCED_MIN, VFW_CONFIG_ANNOUNCED_MAX),
 	[K_REG_GRACE] = NUM("timeouts", registration_grace, 0, VFW_CONFIG_REG_GRACE_MAX),
+	[K_REG_TRUST] = NUM("timeouts", max_registration_trust,
+			    VFW_CONFIG_REG_TRUST_MIN, VFW_CONFIG_REG_TRUST_MAX),
 	[K_PINHOLE_IDLE] = NUM_OFF("timeouts", pinhole_idle,
 				   VFW_CONFIG_PINHOLE_IDLE_MIN, VFW_CONFIG_PINHOLE_IDLE_MAX),
 	[K_CALL_MAX] = NUM("timeouts", call_max,
@@ -622,6 +624,7 @@ int vfw_config_defaults(struct vfw_config *c)
 	c->provisional_any_source = true;
 	c->announced_media = VFW_DEFAULT_ANNOUNCE_TTL_S;
 	c->registration_grace = 60;
+	c->max_registration_trust = 14400;
 	c->pinhole_idle = 60;
 	c->call_max = 14400;
 	c->setup_timeout = 300;
@@ -923,6 +926,7 @@ void vfw_config_tracker(const struct vfw_config *c, struct vfw_tracker_config *t
 {
 	vfw_tracker_config_defaults(t);
 	t->reg_grace_ns = (__u64)c->registration_grace * VFW_NS_PER_SEC;
+	t->max_reg_trust_s = c->max_registration_trust;
 	t->pinhole_idle_ns = (__u64)c->pinhole_idle * VFW_NS_PER_SEC;
 	t->call_max_ns = (__u64)c->call_max * VFW_NS_PER_SEC;
 	t->setup_timeout_ns = (__u64)c->setup_timeout * VFW_NS_PER_SEC;

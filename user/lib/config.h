@@ -89,6 +89,8 @@ struct vfw_config_dns {
 #define VFW_CONFIG_DNS_TTL_MIN          5
 #define VFW_CONFIG_DNS_TTL_MAX          86400
 #define VFW_CONFIG_REG_GRACE_MAX        3600       /* min 0 */
+#define VFW_CONFIG_REG_TRUST_MIN        60
+#define VFW_CONFIG_REG_TRUST_MAX        86400
 #define VFW_CONFIG_PINHOLE_IDLE_MIN     10         /* or 0 = off */
 #define VFW_CONFIG_PINHOLE_IDLE_MAX     3600
 #define VFW_CONFIG_CALL_MAX_MIN         60
@@ -134,6 +136,7 @@ struct vfw_config {
 
 	/* [timeouts] */
 	__u32 registration_grace;
+	__u32 max_registration_trust;
 	__u32 pinhole_idle;          /* 0 = no idle timeout */
 	__u32 call_max;
 	__u32 setup_timeout;

@@ -155,6 +155,7 @@ void vfw_tracker_config_defaults(struct vfw_tracker_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->reg_grace_ns = 60 * VFW_NS_PER_SEC;
+	cfg->max_reg_trust_s = 4 * 3600;
 	cfg->reg_txn_timeout_ns = 32 * VFW_NS_PER_SEC;	/* RFC 3261 Timer F */
 	cfg->pinhole_idle_ns = 60 * VFW_NS_PER_SEC;
 	cfg->call_max_ns = 4 * 3600 * VFW_NS_PER_SEC;
@@ -590,7 +591,7 @@ static int contact_is_ours(const struct reg_txn *x, const struct sip_addr *c)
 }
 
 /* The expiry the registrar granted (RFC 3261 10.2.4), in seconds. */
-static __u32 granted_expires(const struct sip_msg *m, const struct reg_txn *x)
+static __u32 registrar_expires(const struct sip_msg *m, const struct reg_txn *x)
 {
 	unsigned i, with_expires = 0;
 	const struct sip_addr *only = NULL;
@@ -611,6 +612,24 @@ static __u32 granted_expires(const struct sip_msg *m, const struct reg_txn *x)
 	if (x->has_requested)
 		return x->requested;
 	return DEFAULT_REG_EXPIRES;
+}
+
+/*
+ * How long the registrar is trusted: what it granted, but never more than
+ * our system asked for (a registrar may shorten, not lengthen, RFC 3261
+ * 10.2.1) nor than max_reg_trust_s; the registrar is a peer on the
+ * internet, and an Expires of 2^32-1 must not mean 136 years of trust.
+ */
+static __u32 granted_expires(const struct vfw_tracker *t, const struct sip_msg *m,
+			     const struct reg_txn *x)
+{
+	__u32 granted = registrar_expires(m, x);
+
+	if (x->has_requested && x->requested && granted > x->requested)
+		granted = x->requested;
+	if (t->cfg.max_reg_trust_s && granted > t->cfg.max_reg_trust_s)
+		granted = t->cfg.max_reg_trust_s;
+	return granted;
 }
 
 /*
@@ -674,7 +693,7 @@ static void on_register_2xx(struct vfw_tracker *t, const struct vfw_sip_obs *obs
 {
 	const struct sip_msg *m = obs->msg;
 	struct registration *r = reg_find(t, x->hash, x->registrar);
-	__u32 granted = granted_expires(m, x);
+	__u32 granted = granted_expires(t, m, x);
 	__u64 unused;
 	int was;
 

@@ -145,6 +145,7 @@
 
 struct vfw_tracker_config {
 	__u64 reg_grace_ns;        /* added to a granted registration expiry */
+	__u32 max_reg_trust_s;     /* a registration trusts its registrar at most this long */
 	__u64 reg_txn_timeout_ns;  /* forget an unanswered REGISTER after this */
 	__u64 pinhole_idle_ns;     /* idle timeout passed to the kernel, 0 = off */
 	__u64 call_max_ns;         /* hard cap on a call's pinholes */
@@ -154,7 +155,7 @@ struct vfw_tracker_config {
 	__u8 provisional_pinholes; /* 1: open from the SIP peer while our offer waits */
 };
 
-/* reg_grace 60 s, txn 32 s, idle 60 s, cap 4 h, setup 300 s, 1024 calls, 64 regs, provisional on. */
+/* reg_grace 60 s, txn 32 s, idle 60 s, cap 4 h, registration trust 4 h, setup 300 s, 1024 calls, 64 regs, provisional on. */
 void vfw_tracker_config_defaults(struct vfw_tracker_config *cfg);
 
 /* One SIP message seen on the WAN interface. */
