@@ -29,6 +29,7 @@
 #include "log.h"
 #include "names.h"
 #include "pipeline.h"
+#include "ratelimit.h"
 #include "state.h"
 
 #define NSEC              1000000000ULL
@@ -43,6 +44,7 @@ struct daemon {
 	int fds[VFW_MAP_COUNT];
 	struct ring_buffer *rb;
 	struct vfw_pipeline *pipe;
+	struct vfw_ratelimit warnings;   /* tracker warnings, per reason */
 	struct vfw_dns *dns;        /* resolver thread for DNS-named trunks */
 	/* calls whose record must be saved once the current packet is done */
 	__u64 dirty[MAX_DIRTY_CALLS];
@@ -122,7 +124,9 @@ static void host_key(struct vfw_lpm_key *key, const __u8 addr[16])
 }
 
 /*
- * A learned trunk is a host entry. It is not added where a configured or
+ * A learned trunk is a host entry admitting SIP only: a registration
+ * vouches for the registrar's signalling, and media is admitted per call
+ * from the address its SDP negotiated. It is not added where a configured or
  * static prefix already covers the address: a narrower entry with an expiry
  * would shadow the wider one in the trie once it expires.
  */
@@ -130,7 +134,7 @@ static void learn_trunk(struct daemon *d, const struct vfw_event *ev)
 {
 	struct vfw_trunk cur, val = {
 		.expires_ns = ev->expires_ns,
-		.admit = VFW_ADMIT_ALL,
+		.admit = VFW_ADMIT_SIP,
 		.origin = VFW_ORIGIN_LEARNED,
 	};
 	struct vfw_lpm_key key;
@@ -223,8 +227,9 @@ static void any_source_twin(struct daemon *d, const struct vfw_event *ev)
 	}
 }
 
-static void log_event(const struct vfw_event *ev, __u64 now)
+static void log_event(struct daemon *d, const struct vfw_event *ev, __u64 now)
 {
+	__u32 suppressed;
 	char addr[VFW_ADDR_STRLEN];
 	const char *name = vfw_event_type_name(ev->type);
 
@@ -253,6 +258,12 @@ static void log_event(const struct vfw_event *ev, __u64 now)
 			ev->call_id, ev->reason);
 		break;
 	default:
+		/* packets cause these: bounded, so a flood cannot fill the log */
+		if (!vfw_ratelimit_allow(&d->warnings, ev->reason, now, &suppressed))
+			break;
+		if (suppressed)
+			pr_warn("(%u more '%s' warnings were not logged)", suppressed,
+				ev->reason ? ev->reason : "other");
 		pr_warn("%s%s%s", ev->text, ev->call_id[0] ? " call " : "",
 			ev->call_id);
 	}
@@ -262,7 +273,7 @@ static void on_event(void *ctx, const struct vfw_event *ev)
 {
 	struct daemon *d = ctx;
 
-	log_event(ev, vfw_now_ns());
+	log_event(d, ev, vfw_now_ns());
 	switch (ev->type) {
 	case VFW_EV_TRUNK_LEARN:
 	case VFW_EV_TRUNK_REFRESH:

@@ -48,6 +48,9 @@ check "registration through the firewall" "registered 120" \
 	"$(in_ns rtr $SIPPEER register 203.0.113.1 203.0.113.10 --expires 120)"
 sleep 0.3
 check "registrar learned as trunk" learned "$(trunk_origin 203.0.113.10)"
+check "the learned trunk admits SIP only" sip \
+	"$(fw -j trunk list | python3 -c "import json,sys; print(next(t['admit'] for t in json.load(sys.stdin) if t['prefix'].startswith('203.0.113.10/')))")"
+check "the registrar cannot reach a media port" 0 "$(delivered isp 203.0.113.10 203.0.113.1 10002)"
 expires=$(fw -j trunk list | python3 -c "import json,sys; print(next(t['expires_in'] for t in json.load(sys.stdin) if t['prefix'].startswith('203.0.113.10/')))")
 check "learned trunk expires after granted 120 s + grace" yes \
 	"$([ "$expires" -gt 170 ] && [ "$expires" -le 180 ] && echo yes || echo "no ($expires)")"
