@@ -643,7 +643,13 @@ static __always_inline int is_sip_flow(const struct packet *p)
 	       class_of_port(p->sport, p->l4proto) == VFW_CLASS_SIP;
 }
 
-/* The same trust XDP applies; it matters when XDP runs in monitor mode. */
+/*
+ * Whose SIP the daemon may believe: a live SIP trunk's, or a reply pinhole's
+ * (a pinhole on one of our SIP ports). A media pinhole does not count: its
+ * holder could otherwise send "SIP" from source port 5060 to his RTP port
+ * and have the daemon follow it. Checked here too because XDP may run in
+ * monitor mode.
+ */
 static __always_inline int source_trusted(const struct packet *p)
 {
 	struct vfw_pinhole_key key = {};
@@ -652,6 +658,8 @@ static __always_inline int source_trusted(const struct packet *p)
 
 	if (live_sip_trunk(p->saddr))
 		return 1;
+	if (class_of_port(p->dport, p->l4proto) != VFW_CLASS_SIP)
+		return 0;
 	__builtin_memcpy(key.addr, p->saddr, 16);
 	key.local_port = p->dport;
 	key.proto = p->l4proto;

@@ -77,6 +77,14 @@ check "voipfw dropped no RTP at call setup" 0 $(( $(all_drops) - drops_setup ))
 check "the first 200 RTP packets all arrived (setup race)" yes \
 	"$([ $(( $(arrived 203.0.113.20 10000) - before )) -ge 200 ] && echo yes || echo no)"
 check "scanner RTP to the call's port is dropped" 0 "$(delivered scanner 203.0.113.66 203.0.113.1 10000)"
+# The media peer holds a pinhole to 10001 (RTCP); "SIP" it sends there from source
+# port 5060 is media to us, never signalling for the daemon.
+tap_counter() { fw -j status | python3 -c "import json,sys; print(json.load(sys.stdin)['tc']['$1'])"; }
+untrusted0=$(tap_counter sip_untrusted_ignored) sip_in0=$(tap_counter sip_in)
+in_ns isp $TOOL send 203.0.113.1 10001 5 --src 203.0.113.20 --sport 5060
+sleep 0.3
+check "SIP-port datagrams from a media pinhole's holder are not tapped" "5 0" \
+	"$(( $(tap_counter sip_untrusted_ignored) - untrusted0 )) $(( $(tap_counter sip_in) - sip_in0 ))"
 
 # 4. Crash safety: kill -9 mid-call; media keeps flowing, scanners stay
 #    out; the restarted daemon restores the call and BYE still closes it.
