@@ -9,9 +9,9 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -324,7 +324,9 @@ static int attach_tc(struct voipfw_bpf *skel, const struct vfw_attach_opts *o,
  */
 #define VFW_VERIFIER_LOG_SIZE (1u << 20)
 #define VFW_VERIFIER_TAIL_LINES 6
-#define VFW_PROGRAM_COUNT 3
+/* as many as the skeleton has programs */
+#define VFW_PROGRAM_COUNT \
+	(sizeof(((struct voipfw_bpf *)0)->progs) / sizeof(struct bpf_program *))
 
 struct verifier_logs {
 	struct bpf_program *prog[VFW_PROGRAM_COUNT];
@@ -335,7 +337,7 @@ static int verifier_logs_setup(struct voipfw_bpf *skel,
 			       struct verifier_logs *logs)
 {
 	struct bpf_program *prog;
-	int i = 0;
+	size_t i = 0;
 
 	bpf_object__for_each_program(prog, skel->obj) {
 		if (i == VFW_PROGRAM_COUNT || !bpf_program__autoload(prog))
@@ -353,7 +355,7 @@ static int verifier_logs_setup(struct voipfw_bpf *skel,
 
 static void verifier_logs_free(struct verifier_logs *logs)
 {
-	for (int i = 0; i < VFW_PROGRAM_COUNT; i++)
+	for (size_t i = 0; i < VFW_PROGRAM_COUNT; i++)
 		free(logs->buf[i]);
 }
 
@@ -391,7 +393,7 @@ static void report_load_failure(const struct verifier_logs *logs, int err)
 	const char *name;
 
 	uname(&uts);
-	for (int i = 0; i < VFW_PROGRAM_COUNT; i++) {
+	for (size_t i = 0; i < VFW_PROGRAM_COUNT; i++) {
 		if (!logs->buf[i] || !logs->buf[i][0])
 			continue;
 		name = bpf_program__name(logs->prog[i]);

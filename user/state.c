@@ -113,11 +113,6 @@ static int mount_bpffs(const char *where)
 }
 
 /*
- * The usual place, /sys/fs/bpf, gets the system-wide bpffs mounted on it
- * when missing (as systemd does). Any other directory that is not on a
- * bpffs gets a bpffs of its own.
- */
-/*
  * Whoever can write to the pin directory, or replace it or a directory
  * above it, can unlink voipfw's links and maps and so switch the filter
  * off. So the pin directory must be owned by root and writable by nobody
@@ -182,8 +177,12 @@ static int check_path_safe(const char *dir, bool is_pin_dir)
 	return err;
 }
 
-/* Checked before mkdir too, so nothing is created under a bad parent. */
-static int check_pin_dir_safe(const char *dir)
+/*
+ * Before mkdir: the deepest directory above DIR that exists, so nothing is
+ * created under a bad parent. An existing DIR is left to the full check
+ * that follows mkdir.
+ */
+static int check_existing_parent_safe(const char *dir)
 {
 	char above[PATH_MAX];
 	struct stat st;
@@ -195,10 +194,15 @@ static int check_pin_dir_safe(const char *dir)
 	while (stat(above, &st) && (slash = strrchr(above, '/')) && slash != above)
 		*slash = '\0';
 	if (strcmp(above, dir) == 0)
-		return check_path_safe(dir, true);
+		return 0;
 	return check_path_safe(above[0] ? above : "/", false);
 }
 
+/*
+ * The usual place, /sys/fs/bpf, gets the system-wide bpffs mounted on it
+ * when missing (as systemd does). Any other directory that is not on a
+ * bpffs gets a bpffs of its own.
+ */
 int vfw_pin_dir_prepare(const char *dir)
 {
 	static const char sysfs_bpf[] = "/sys/fs/bpf";
@@ -211,7 +215,7 @@ int vfw_pin_dir_prepare(const char *dir)
 		if (err)
 			return err;
 	}
-	err = check_pin_dir_safe(dir);
+	err = check_existing_parent_safe(dir);
 	if (err)
 		return err;
 	err = mkdir_p(dir);
