@@ -300,7 +300,7 @@ kthread_profile() {  # kthread_profile TAG PID RULESET
 	awk '{ n += $1 } END { print n + 0 }' "$TMP/profile.txt" >"$RES/profile-live-$3.samples"
 	awk -v n="$(cat "$RES/profile-live-$3.samples")" \
 		'n > 0 { printf "%.2f%% %d %s %s\n", 100 * $1 / n, $1, $2, $3 }' "$TMP/profile.txt" |
-		head -12 >"$RES/profile-live-$3.txt"
+		sed -n 1,12p >"$RES/profile-live-$3.txt"
 }
 
 # ---- main -------------------------------------------------------------------

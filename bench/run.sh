@@ -41,7 +41,7 @@ step machine
 	echo "nproc	$(nproc)"
 	echo "cpu	$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 	echo "kernel	$(uname -r)"
-	echo "clang	$(clang --version | head -1)"
+	echo "clang	$(clang --version | sed -n 1p)"
 	echo "libbpf	$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null || echo '?')"
 	echo "libosip2	$(dpkg-query -W -f='${Version}' libosip2-dev 2>/dev/null || echo '?')"
 	echo "valgrind	$(valgrind --version 2>/dev/null || echo '?')"

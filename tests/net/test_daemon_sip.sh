@@ -39,7 +39,7 @@ check "status after run: wan0 enforcing" 1 "$(fw status | grep -c 'interface wan
 bg_in isp timeout 20 $SIPPEER registrar 203.0.113.10 --expires 120 --max-seconds 20
 sleep 0.5
 check "unregistered ISP cannot call in" "failed: no answer" \
-	"$(in_ns isp $SIPPEER caller 203.0.113.10 203.0.113.1 203.0.113.20 5 | head -1)"
+	"$(in_ns isp $SIPPEER caller 203.0.113.10 203.0.113.1 203.0.113.20 5 | sed -n 1p)"
 check "ISP not trusted yet" none "$(trunk_origin 203.0.113.10)"
 
 # 2. Registration: the 401 comes back through the reply pinhole opened at
