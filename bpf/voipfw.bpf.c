@@ -5,9 +5,10 @@
  * XDP (ingress): packets to protected ports (SIP, the RTP/RTCP range) pass
  * only when their source is a trusted trunk or matches a live pinhole;
  * everything else that is IP passes untouched. Every verdict is counted
- * with its reason. SIP from a trunk that names a media address in its SDP
- * admits that address to the media ports at once (announced media), so the
- * far end's first RTP never races the daemon.
+ * with its reason. Offer and answer are paired here in the kernel (the SDP
+ * our VoIP system sends, the SDP a trunk sends, by Call-ID), and each pair
+ * admits exactly the far end's address to our negotiated port at once, so
+ * the far end's first RTP never races the daemon.
  *
  * TC (ingress and egress): hand the SIP the VoIP system sends and receives
  * to the daemon through a ring buffer, open reply pinholes for the SIP
@@ -16,8 +17,20 @@
 #include <linux/pkt_cls.h>
 
 #include "parse.h"
-#include "sdp_scan.h"
+#include "sip_text.h"
 #include "voipfw_call.h"
+
+/* The SIP/SDP reader, once per packet context (sip_scan.h). */
+#define SCAN_CTX struct xdp_md
+#define SCAN(name) name##_xdp
+#include "sip_scan.h"
+#undef SCAN_CTX
+#undef SCAN
+#define SCAN_CTX struct __sk_buff
+#define SCAN(name) name##_tc
+#include "sip_scan.h"
+#undef SCAN_CTX
+#undef SCAN
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -54,6 +67,38 @@ struct {
 	__type(key, struct vfw_pinhole_key);
 	__type(value, struct vfw_pinhole);
 } vfw_pinholes SEC(".maps");
+
+/*
+ * Where the SIP reader keeps what it found in the message at hand: per CPU,
+ * so it need not sit on the stack of a call chain that is already deep.
+ * Not pinned: nothing outlives one program run.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sip_scan);
+} vfw_scan_scratch SEC(".maps");
+
+/* Offer/answer state per Call-ID hash, written by the programs only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VFW_MAX_NEGOTIATIONS);
+	__type(key, __u64);
+	__type(value, struct vfw_negotiation);
+} vfw_negotiations SEC(".maps");
+
+/*
+ * Exact media admissions from those pairs, written by the programs only:
+ * their own map, so no message can fill the pinhole table, and LRU, so a
+ * flood of them evicts its own oldest entries instead of failing new ones.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VFW_MAX_ADMISSIONS);
+	__type(key, struct vfw_pinhole_key);
+	__type(value, struct vfw_pinhole);
+} vfw_admissions SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -199,13 +244,12 @@ static __always_inline int pinhole_live(const struct vfw_pinhole *ph, __u64 now)
 }
 
 /*
- * Looks up {source, local_port, protocol}: local_port is the destination
- * port, or 0 for announced media; any_source looks up {::, ...} instead.
- * Returns VFW_PASS_PINHOLE, or 1 if an expired pinhole matched, else 0.
+ * Looks up {source, destination port, protocol} in map (vfw_pinholes or
+ * vfw_admissions); any_source looks up {::, ...} instead. Returns
+ * VFW_PASS_PINHOLE, or 1 if an expired entry matched, else 0.
  */
-static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
-					   const struct packet *p,
-					   __u16 local_port, int any_source)
+static __always_inline __u32 check_pinhole(struct xdp_md *ctx, void *map,
+					   const struct packet *p, int any_source)
 {
 	struct vfw_pinhole_key key = {};
 	struct vfw_pinhole *ph;
@@ -213,9 +257,9 @@ static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
 
 	if (!any_source)
 		__builtin_memcpy(key.addr, p->saddr, 16);
-	key.local_port = local_port;
+	key.local_port = p->dport;
 	key.proto = p->l4proto;
-	ph = bpf_map_lookup_elem(&vfw_pinholes, &key);
+	ph = bpf_map_lookup_elem(map, &key);
 	if (!ph)
 		return 0;
 	now = bpf_ktime_get_ns();   /* only on a match: scanners never pay it */
@@ -230,13 +274,13 @@ static __always_inline __u32 check_pinhole(struct xdp_md *ctx,
 
 /*
  * Verdict for a packet to a protected port: pinhole first, then trunk, then
- * (UDP media only) an announced media address and last the any-source twin
- * of a ringing outbound call's offered port.
+ * (UDP media only) an admission from an offer/answer pair and last the
+ * any-source twin of a ringing outbound call's offered port.
  */
 static __always_inline __u32 judge_protected(struct xdp_md *ctx,
 					     const struct packet *p, __u8 class)
 {
-	__u32 pinhole = check_pinhole(ctx, p, p->dport, 0);
+	__u32 pinhole = check_pinhole(ctx, &vfw_pinholes, p, 0);
 	struct vfw_trunk *t;
 	int live;
 
@@ -247,10 +291,10 @@ static __always_inline __u32 judge_protected(struct xdp_md *ctx,
 	if (live && (t->admit & admit_bit(class)))
 		return VFW_PASS_TRUNK;
 	if (class == VFW_CLASS_MEDIA && p->l4proto == IPPROTO_UDP) {
-		if (check_pinhole(ctx, p, 0, 0) == VFW_PASS_PINHOLE)
+		if (check_pinhole(ctx, &vfw_admissions, p, 0) == VFW_PASS_PINHOLE)
 			return VFW_PASS_ANNOUNCED;
 		/* our offer's port before the answer (daemon.c, any_source_twin) */
-		if (check_pinhole(ctx, p, p->dport, 1) == VFW_PASS_PINHOLE)
+		if (check_pinhole(ctx, &vfw_pinholes, p, 1) == VFW_PASS_PINHOLE)
 			return VFW_PASS_PINHOLE;
 	}
 	if (pinhole)
@@ -364,81 +408,201 @@ static __always_inline int keep_pinhole_open(const struct vfw_pinhole_key *key,
 	return bpf_map_update_elem(&vfw_pinholes, key, &val, BPF_NOEXIST) == 0;
 }
 
-/* ---- announced media ----
+static __always_inline void tap_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&vfw_tap_stats, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+/* ---- offer and answer, paired in the kernel ----
  *
  * The far end may send RTP the instant its answer leaves, and on an
  * outbound call only that answer names the address it sends from. The
  * daemon hears of the answer through the TC tap, after this program has
  * already judged the packets behind it (a NAPI poll runs XDP over a whole
- * batch before the stack sees the first). So the XDP program itself, when
- * it passes SIP from a live trunk, reads the SDP c= addresses in it and
- * admits each to any UDP media port ({addr, port 0}) for announce_ttl_s.
- * The daemon opens the call's exact pinholes meanwhile and keeps the
- * announced entry alive while a call from that address is still ringing.
+ * batch before the stack sees the first). So the programs pair offer and
+ * answer themselves: TC egress records the m= ports of the SDP our VoIP
+ * system sends, XDP records the c= address per m= line of the SDP a live
+ * trunk sends, under the hash of their Call-ID; whichever comes second
+ * admits each {far-end address, our port} and {..., port + 1} (RTCP) for
+ * announce_ttl_s, in vfw_admissions. The daemon opens the call's own
+ * pinholes meanwhile; these entries only bridge the gap.
  */
-#define ANNOUNCE_SCAN_MAX 1472   /* SIP bytes searched: one Ethernet frame */
 #define NSEC_PER_SEC 1000000000ULL
 
+/* The reader's per-CPU state, zeroed for a new message. */
+static __always_inline struct sip_scan *scan_scratch(void)
+{
+	__u32 zero = 0;
+	struct sip_scan *st = bpf_map_lookup_elem(&vfw_scan_scratch, &zero);
+
+	if (st)
+		__builtin_memset(st, 0, sizeof(*st));
+	return st;
+}
+
+static __always_inline int addr_unset(const __u8 a[16])
+{
+	__u64 hi, lo;
+
+	__builtin_memcpy(&hi, a, 8);
+	__builtin_memcpy(&lo, a + 8, 8);
+	return !hi && !lo;
+}
+
 /*
- * Global functions are verified once, on their own: the scan loop and the
- * address parsers do not multiply the walk of every header path above.
- * off is where the text after "c=" starts in the packet.
+ * Admits the far end of m= line i to our UDP port until expires. Returns 1
+ * when it opened. Global, so its key and value are not on the stack of its
+ * caller's frame.
  */
-__noinline int vfw_announce_line(struct xdp_md *ctx, __u32 off, __u64 ttl_ns)
+__noinline int vfw_admit_media(const struct vfw_negotiation *e, __u32 i,
+			       __u32 port, __u64 call_hash, __u64 expires)
 {
-	struct vfw_pinhole_key key = { .proto = IPPROTO_UDP };
+	__u64 now = bpf_ktime_get_ns();
+	struct vfw_pinhole_key key = { .local_port = port, .proto = IPPROTO_UDP };
+	struct vfw_pinhole *ph, val = {
+		.expires_ns = expires,
+		.created_ns = now,
+		.last_seen_ns = now,
+		.call_hash = call_hash,
+		.origin = VFW_ORIGIN_ANNOUNCED,
+	};
 
-	if (sdp_connection_addr(ctx, off, key.addr))
+	if (!e)
 		return 0;
-	return keep_pinhole_open(&key, ttl_ns, 0, VFW_ORIGIN_ANNOUNCED);
-}
-
-/* Every line starting "c=" in the payload from off on (SIP headers never do). */
-__noinline int vfw_announce_scan(struct xdp_md *ctx, __u32 off, __u64 ttl_ns)
-{
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	__u32 i;
-
-	if (off >= TEXT_OFF_MAX)
+	/* our SDP names the port: only a media port may be opened by it */
+	if (port > 0xffff || class_of_port(port, IPPROTO_UDP) != VFW_CLASS_MEDIA) {
+		tap_count(VFW_TAP_SDP_REFUSED);
 		return 0;
-	off = text_off(off);
-	for (i = 0; i < ANNOUNCE_SCAN_MAX; i++) {
-		const __u8 *s = data + off + i;
-
-		if ((void *)(s + 3) > end)
-			break;
-		if (s[0] == '\n' && s[1] == 'c' && s[2] == '=')
-			vfw_announce_line(ctx, off + i + 3, ttl_ns);
 	}
-	return 0;
+	__builtin_memcpy(key.addr, e->remote_addr[i & (VFW_SDP_MAX_MEDIA - 1)], 16);
+	ph = bpf_map_lookup_elem(&vfw_admissions, &key);
+	if (ph) {
+		if (ph->expires_ns < val.expires_ns)
+			ph->expires_ns = val.expires_ns;
+		ph->call_hash = call_hash;
+		return 0;
+	}
+	if (bpf_map_update_elem(&vfw_admissions, &key, &val, BPF_NOEXIST))
+		return 0;
+	tap_count(VFW_TAP_NEGOTIATED);
+	return 1;
 }
 
-static __always_inline void announce_media(struct xdp_md *ctx, __u32 payload_off)
+/* The far-end address the scanned SDP gives m= line i, or :: for none. */
+static __always_inline void line_addr(const struct sip_scan *st, __u32 i,
+				      __u8 out[16])
 {
-	struct vfw_runtime *rt = runtime();
+	__u32 bit = 1U << i;
 
-	if (rt && rt->announce_ttl_s)
-		vfw_announce_scan(ctx, payload_off,
-				  rt->announce_ttl_s * NSEC_PER_SEC);
+	__builtin_memset(out, 0, 16);
+	if (st->own_addr & bit) {
+		if (st->addr_ok & bit)
+			__builtin_memcpy(out, st->addr[i], 16);
+	} else if (st->addr_ok & SCAN_SESSION_OK) {
+		__builtin_memcpy(out, st->session, 16);
+	}
+}
+
+/* Admits every pair both sides have named. Returns how many entries opened. */
+static __always_inline int admit_pairs(const struct vfw_negotiation *e,
+				       __u64 call_hash, __u64 now, __u64 ttl)
+{
+	int opened = 0;
+	__u32 i, port;
+
+	for (i = 0; i < VFW_SDP_MAX_MEDIA; i++) {
+		if (i >= e->n_local || i >= e->n_remote)
+			break;
+		port = e->local_port[i];
+		if (!port || addr_unset(e->remote_addr[i]))
+			continue;
+		opened += vfw_admit_media(e, i, port, call_hash, now + ttl);
+		opened += vfw_admit_media(e, i, port + 1, call_hash, now + ttl);
+	}
+	return opened;
 }
 
 /*
- * Verdict for a packet to a protected port, announcing the media of trunk
- * SIP. Global: the verifier walks it once, not once for every header path
- * (VLAN, QinQ, PPPoE, IPv6 extensions ...) that leads here.
+ * Records one side's SDP (ours = sent by our VoIP system) under the
+ * message's Call-ID and admits what the pair allows. A message that ends
+ * the call (BYE, CANCEL, a 3xx-6xx response) forgets the pair. Global:
+ * verified once, shared by XDP and TC egress.
+ */
+/* What a new pair starts from; read-only data, not the stack. */
+static const struct vfw_negotiation no_negotiation;
+
+__noinline int vfw_negotiate(const struct sip_scan *st, __u32 ours)
+{
+	struct vfw_negotiation *e;
+	struct vfw_runtime *rt;
+	__u64 hash, now;
+	__u32 i, n;
+
+	if (!st || !st->call_hash)
+		return 0;
+	hash = st->call_hash;
+	if (st->kind == SIP_ENDS_CALL) {
+		bpf_map_delete_elem(&vfw_negotiations, &hash);
+		return 0;
+	}
+	if (st->kind != SIP_CARRIES_SDP || st->phase != SCAN_BODY || !st->sdp ||
+	    !st->media_seen)
+		return 0;
+	rt = runtime();
+	if (!rt || !rt->announce_ttl_s)
+		return 0;
+	e = bpf_map_lookup_elem(&vfw_negotiations, &hash);
+	if (!e) {
+		bpf_map_update_elem(&vfw_negotiations, &hash, &no_negotiation,
+				    BPF_NOEXIST);
+		e = bpf_map_lookup_elem(&vfw_negotiations, &hash);
+		if (!e)
+			return 0;
+	}
+	n = st->media_seen < VFW_SDP_MAX_MEDIA ? st->media_seen : VFW_SDP_MAX_MEDIA;
+	now = bpf_ktime_get_ns();
+	for (i = 0; i < VFW_SDP_MAX_MEDIA; i++) {
+		if (ours)
+			e->local_port[i] = i < n ? st->port[i] : 0;
+		else
+			line_addr(st, i, e->remote_addr[i]);
+	}
+	if (ours) {
+		e->n_local = n;
+		e->local_ns = now;
+	} else {
+		e->n_remote = n;
+		e->remote_ns = now;
+	}
+	return admit_pairs(e, hash, now, rt->announce_ttl_s * NSEC_PER_SEC);
+}
+
+/*
+ * Verdict for a packet to a protected port; the SDP of SIP a live trunk
+ * sends is recorded for the offer/answer pairing. Global: the verifier
+ * walks it once, not once for every header path (VLAN, QinQ, PPPoE, IPv6
+ * extensions ...) that leads here.
  */
 __noinline __u32 vfw_judge_ports(struct xdp_md *ctx, const struct packet *p,
 				 __u32 class, __u32 payload_off)
 {
+	struct sip_scan *st;
 	__u32 reason;
 
 	if (!p)
 		return VFW_DROP_MALFORMED;
 	reason = judge_protected(ctx, p, class);
 	/* answers to our own requests pass by their reply pinhole first */
-	if (class == VFW_CLASS_SIP && !is_drop(reason) && live_sip_trunk(p->saddr))
-		announce_media(ctx, payload_off);
+	if (class == VFW_CLASS_SIP && !is_drop(reason) && live_sip_trunk(p->saddr)) {
+		st = scan_scratch();
+		if (!st)
+			return reason;
+		sip_scan_xdp(ctx, payload_off, st);
+		vfw_negotiate(st, 0);
+	}
 	return reason;
 }
 
@@ -533,14 +697,6 @@ int voipfw_xdp(struct xdp_md *ctx)
 }
 
 /* ---- TC: the SIP tap, reply pinholes, egress media learning ---- */
-
-static __always_inline void tap_count(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&vfw_tap_stats, &idx);
-
-	if (v)
-		(*v)++;
-}
 
 /* Headers up to L4 from the linear part of the skb; returns the L4 protocol. */
 static __always_inline int tc_parse(struct __sk_buff *skb, struct cursor *c,
@@ -732,6 +888,56 @@ static __always_inline void open_return_pinhole(const struct packet *p,
 						       VFW_TAP_EGRESS_MEDIA);
 }
 
+/*
+ * Where the L4 payload starts, from the IP header at l3_off: IPv4 with any
+ * options, IPv6 without extension headers (SIP with those is left to the
+ * daemon), then UDP or TCP. 0 when it is neither.
+ */
+static __always_inline __u32 payload_offset(struct __sk_buff *skb, __u32 l3_off)
+{
+	int first = byte_at_tc(skb, l3_off), proto, doff;
+	__u32 off;
+
+	if (first < 0)
+		return 0;
+	if (first >> 4 == 4) {
+		proto = byte_at_tc(skb, l3_off + 9);
+		off = l3_off + (first & 0xf) * 4;
+	} else if (first >> 4 == 6) {
+		proto = byte_at_tc(skb, l3_off + 6);
+		off = l3_off + 40;
+	} else {
+		return 0;
+	}
+	if (proto == IPPROTO_UDP)
+		return off + 8;
+	doff = byte_at_tc(skb, off + 12);
+	return proto == IPPROTO_TCP && doff >= 0x50 ? off + (doff >> 4) * 4 : 0;
+}
+
+/*
+ * Records the SDP our VoIP system sends for the offer/answer pairing. The
+ * reader needs the message in the linear part of the skb: pulled first (a
+ * no-op for the usual small datagram; the caller's packet pointers are void
+ * after this). It finds the payload again from l3_off: a packet offset the
+ * caller kept alive would stop the verifier from pruning the caller's many
+ * header paths into one. Global: verified once.
+ */
+__noinline int vfw_sdp_from_us(struct __sk_buff *skb, __u32 l3_off)
+{
+	struct sip_scan *st;
+	__u32 off;
+
+	if (skb->data_end - skb->data < skb->len && bpf_skb_pull_data(skb, skb->len))
+		return 0;
+	off = payload_offset(skb, l3_off);
+	st = scan_scratch();
+	if (!off || !st)
+		return 0;
+	sip_scan_tc(skb, off, st);
+	return vfw_negotiate(st, 1);
+}
+
 SEC("tc")
 int voipfw_tc_egress(struct __sk_buff *skb)
 {
@@ -768,5 +974,8 @@ int voipfw_tc_egress(struct __sk_buff *skb)
 	if (p.frag == FRAG_FIRST)
 		mark_frag_tap(&p);
 	tap_copy(skb, l3_off, VFW_TAP_EGRESS);
+	/* last: it may pull the skb, and nothing after it reads the packet */
+	if (rt && rt->announce_ttl_s)
+		vfw_sdp_from_us(skb, l3_off);
 	return TC_ACT_OK;
 }

@@ -15,7 +15,7 @@ enum vfw_reason {
 	VFW_PASS_NOT_IP,           /* ARP, LLDP, PPPoE discovery, PPP control */
 	VFW_PASS_TRUNK,            /* source inside a trusted trunk prefix */
 	VFW_PASS_PINHOLE,          /* source + local port match a live pinhole */
-	VFW_PASS_ANNOUNCED,        /* media from an address a trunk's SDP named */
+	VFW_PASS_ANNOUNCED,        /* media on the port offer and answer paired it with (in-kernel) */
 	VFW_PASS_FRAGMENT,         /* later fragment of a passed datagram */
 	VFW_PASS_FRAGMENT_TRUNK,   /* unmatched later fragment from a trunk */
 	VFW_DROP_NO_TRUST,         /* protected port, source not trusted */
@@ -74,7 +74,7 @@ enum vfw_origin {
 	VFW_ORIGIN_REPLY = 4,    /* opened for replies to our own request */
 	VFW_ORIGIN_EGRESS = 5,   /* opened by media the VoIP system sent */
 	VFW_ORIGIN_CONFIG = 6,   /* from the daemon's config file */
-	VFW_ORIGIN_ANNOUNCED = 7, /* media address named in a trunk's SDP (any media port) */
+	VFW_ORIGIN_ANNOUNCED = 7, /* offer and answer seen by the kernel (vfw_admissions) */
 };
 
 struct vfw_trunk {
@@ -85,8 +85,7 @@ struct vfw_trunk {
 
 struct vfw_pinhole_key {
 	__u8 addr[16];      /* remote address, IPv4-mapped for IPv4 */
-	__u16 local_port;   /* host order: the destination port on the WAN;
-			     * 0 = any media port (announced media, UDP only) */
+	__u16 local_port;   /* host order: the destination port on the WAN */
 	__u8 proto;         /* IPPROTO_UDP or IPPROTO_TCP */
 	__u8 pad;
 };
@@ -153,9 +152,9 @@ struct vfw_runtime {
 	__u64 egress_media_idle_ns; /* egress RTP opens return pinholes; 0 = off */
 	__u32 tap;                 /* 1 = hand SIP to the daemon's ring buffer */
 	/*
-	 * XDP: an SDP c= address in SIP from a live trunk may send to any
-	 * media port for this long (refreshed by each such message), until
-	 * the call's own pinholes are open; 0 = off.
+	 * Offer and answer paired in the kernel (vfw_negotiations) admit the
+	 * far end's c= address to our m= ports for this long, until the
+	 * daemon's own pinholes for the call are open; 0 = off.
 	 */
 	__u32 announce_ttl_s;
 };
@@ -193,6 +192,8 @@ enum vfw_tap_counter {
 	VFW_TAP_LOST,          /* ring buffer full: the daemon fell behind or is gone */
 	VFW_TAP_REPLY_PINHOLE, /* reply pinholes opened or extended at egress */
 	VFW_TAP_EGRESS_MEDIA,  /* return pinholes opened by egress media */
+	VFW_TAP_NEGOTIATED,    /* admissions opened by an offer/answer pair */
+	VFW_TAP_SDP_REFUSED,   /* an m= port of ours that is not a media port */
 	VFW_TAP_COUNTER_MAX,
 };
 
@@ -214,6 +215,30 @@ struct vfw_drop_val {
 };
 
 #define VFW_MAX_DROP_SOURCES 1024
+
+/*
+ * Offer and answer, paired in the kernel by a hash of the Call-ID: the SDP
+ * our VoIP system sends (TC egress) gives our m= ports, the SDP a trunk
+ * sends (XDP) gives the far end's connection address per m= line. When
+ * both are known, each pair {far-end address, our port} (and port + 1 for
+ * RTCP) is admitted in vfw_admissions for announce_ttl_s: the far end's
+ * first RTP may follow its answer within microseconds, long before the
+ * daemon has read that answer from the tap.
+ */
+#define VFW_SDP_MAX_MEDIA 4     /* m= lines paired per message; more are left to the daemon */
+
+struct vfw_negotiation {
+	__u64 local_ns;     /* when our SDP was last seen; 0 = not yet */
+	__u64 remote_ns;    /* when the trunk's SDP was last seen; 0 = not yet */
+	__u16 local_port[VFW_SDP_MAX_MEDIA]; /* our m= ports, 0 = stream refused */
+	__u8 n_local;       /* m= lines in our SDP (at most VFW_SDP_MAX_MEDIA) */
+	__u8 n_remote;      /* m= lines in the trunk's SDP */
+	__u8 pad[6];
+	__u8 remote_addr[VFW_SDP_MAX_MEDIA][16]; /* :: = no usable c= for that line */
+};
+
+#define VFW_MAX_NEGOTIATIONS 1024
+#define VFW_MAX_ADMISSIONS   4096
 
 /* Default map sizes (the daemon may change them before the first load). */
 #define VFW_MAX_TRUNKS    4096

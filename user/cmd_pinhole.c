@@ -27,7 +27,9 @@ static void pinhole_usage(void)
 	       "       voipfw pinhole flush\n"
 	       "A pinhole lets REMOTE_IP reach LOCAL_PORT (a protected port) on the\n"
 	       "WAN interface. --proto defaults to udp, --ttl to %llu seconds\n"
-	       "(0 = no expiry), --idle to none (closes after SECONDS without packets).\n",
+	       "(0 = no expiry), --idle to none (closes after SECONDS without packets).\n"
+	       "list also shows the kernel's own short-lived media admissions (origin\n"
+	       "announced: a call's offer and answer paired them); flush removes both.\n",
 	       DEFAULT_TTL_SECONDS);
 }
 
@@ -160,8 +162,8 @@ static void print_pinhole_plain(const struct vfw_pinhole_key *k,
 
 	static const __u8 any_addr[16];
 
-	/* port 0: announced media, any media port (voipfw.h); address :: : any source */
-	snprintf(port, sizeof(port), k->local_port ? "%u" : "any", k->local_port);
+	/* address :: : any source (an outbound call's offered port, daemon.c) */
+	snprintf(port, sizeof(port), "%u", k->local_port);
 	if (vfw_pinhole_expired(v, now))
 		snprintf(left, sizeof(left), "expired");
 	else
@@ -210,26 +212,12 @@ static void print_pinhole_json(const struct vfw_pinhole_key *k,
 	json_object_end(j);
 }
 
-static int pinhole_list(int argc, char **argv)
+static void list_entries(int fd, int calls_fd, __u64 now)
 {
 	struct vfw_pinhole_key key, next, *prev = NULL;
 	struct vfw_pinhole val;
-	__u64 now = vfw_now_ns();
 	char call_id[VFW_CALL_ID_MAX + 1];
-	int fd, calls_fd, rc = expect_no_more(argc, argv);
 
-	if (rc)
-		return rc;
-	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
-	if (fd < 0)
-		return EXIT_FAIL;
-	calls_fd = vfw_map_open(cli.pin_dir, VFW_MAP_CALLS);
-	if (cli.json)
-		json_array_start(&cli.jw);
-	else
-		printf("%-40s %-5s %-6s %-9s %10s %12s %9s %-9s %s\n", "REMOTE",
-		       "PROTO", "LOCAL", "ORIGIN", "PACKETS", "BYTES", "IDLE",
-		       "EXPIRES", "CALL");
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
@@ -241,45 +229,95 @@ static int pinhole_list(int argc, char **argv)
 		else
 			print_pinhole_plain(&key, &val, now, call_id);
 	}
-	if (cli.json) {
-		json_array_end(&cli.jw);
-		json_finish(&cli.jw);
-	}
-	if (calls_fd >= 0)
-		close(calls_fd);
-	close(fd);
-	return EXIT_OK;
 }
 
-static int pinhole_flush(int argc, char **argv)
+/* The pinhole map and the kernel's admissions: what may reach a protected port. */
+static int pinhole_list(int argc, char **argv)
 {
-	struct vfw_pinhole_key key;
-	int fd, n = 0, rc = expect_no_more(argc, argv);
+	__u64 now = vfw_now_ns();
+	int fd, admit_fd, calls_fd, rc = expect_no_more(argc, argv);
 
 	if (rc)
 		return rc;
 	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
 	if (fd < 0)
 		return EXIT_FAIL;
+	admit_fd = vfw_map_open(cli.pin_dir, VFW_MAP_ADMISSIONS);
+	if (admit_fd < 0) {
+		close(fd);
+		return EXIT_FAIL;
+	}
+	calls_fd = vfw_map_open(cli.pin_dir, VFW_MAP_CALLS);
+	if (cli.json)
+		json_array_start(&cli.jw);
+	else
+		printf("%-40s %-5s %-6s %-9s %10s %12s %9s %-9s %s\n", "REMOTE",
+		       "PROTO", "LOCAL", "ORIGIN", "PACKETS", "BYTES", "IDLE",
+		       "EXPIRES", "CALL");
+	list_entries(fd, calls_fd, now);
+	list_entries(admit_fd, calls_fd, now);
+	if (cli.json) {
+		json_array_end(&cli.jw);
+		json_finish(&cli.jw);
+	}
+	if (calls_fd >= 0)
+		close(calls_fd);
+	close(admit_fd);
+	close(fd);
+	return EXIT_OK;
+}
+
+/* Deletes every entry of fd; returns how many, or -1 (logged). */
+static int flush_map(int fd)
+{
+	struct vfw_pinhole_key key;
+	int n = 0;
+
 	/* Always delete the first key: deleting while walking skips entries. */
 	while (bpf_map_get_next_key(fd, NULL, &key) == 0) {
 		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT) {
 			pr_err("cannot delete pinhole: %s", strerror(errno));
-			rc = EXIT_FAIL;
-			break;
+			return -1;
 		}
 		n++;
 	}
+	return n;
+}
+
+static int pinhole_flush(int argc, char **argv)
+{
+	int fd, admit_fd, n, m = 0, rc = expect_no_more(argc, argv);
+
+	if (rc)
+		return rc;
+	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
+	if (fd < 0)
+		return EXIT_FAIL;
+	admit_fd = vfw_map_open(cli.pin_dir, VFW_MAP_ADMISSIONS);
+	if (admit_fd < 0) {
+		close(fd);
+		return EXIT_FAIL;
+	}
+	n = flush_map(fd);
+	if (n >= 0)
+		m = flush_map(admit_fd);
+	close(admit_fd);
 	close(fd);
-	if (!rc && cli.json) {
+	if (n < 0 || m < 0)
+		return EXIT_FAIL;
+	if (cli.json) {
 		json_object_start(&cli.jw);
 		json_kv_uint(&cli.jw, "flushed", n);
+		json_kv_uint(&cli.jw, "admissions_flushed", m);
 		json_object_end(&cli.jw);
 		json_finish(&cli.jw);
-	} else if (!rc) {
-		printf("flushed %d pinhole%s\n", n, n == 1 ? "" : "s");
+	} else {
+		printf("flushed %d pinhole%s", n, n == 1 ? "" : "s");
+		if (m)
+			printf(" and %d admission%s", m, m == 1 ? "" : "s");
+		printf("\n");
 	}
-	return rc;
+	return EXIT_OK;
 }
 
 int do_pinhole(int argc, char **argv)

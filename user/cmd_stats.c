@@ -83,7 +83,7 @@ struct status {
 	struct vfw_iface ifaces[VFW_MAX_IFACES];
 	bool link_ok[VFW_MAX_IFACES];
 	int n_ifaces;
-	struct map_fill fill[4];
+	struct map_fill fill[5];
 	__u32 protected_udp, protected_tcp;
 	__u64 tap[VFW_TAP_COUNTER_MAX];
 	struct vfw_runtime rt;
@@ -96,6 +96,8 @@ static const char *const tap_names[VFW_TAP_COUNTER_MAX] = {
 	[VFW_TAP_LOST] = "sip_lost",
 	[VFW_TAP_REPLY_PINHOLE] = "reply_pinholes",
 	[VFW_TAP_EGRESS_MEDIA] = "egress_media_pinholes",
+	[VFW_TAP_NEGOTIATED] = "negotiated_admissions",
+	[VFW_TAP_SDP_REFUSED] = "sdp_ports_refused",
 };
 
 static bool link_pin_exists(const char *ifname)
@@ -165,6 +167,8 @@ static int read_status(struct status *st)
 			       sizeof(struct vfw_frag_key), &st->fill[2]);
 	err = err ?: read_fill(fds[VFW_MAP_CALLS], "calls", sizeof(__u64),
 			       &st->fill[3]);
+	err = err ?: read_fill(fds[VFW_MAP_ADMISSIONS], "admissions",
+			       sizeof(struct vfw_pinhole_key), &st->fill[4]);
 	err = err ?: vfw_tap_stats_read(fds[VFW_MAP_TAP_STATS], st->tap);
 	err = err ?: vfw_runtime_read(fds[VFW_MAP_RUNTIME], &st->rt);
 	err = err ?: count_protected(fds[VFW_MAP_PORTS], st);
@@ -194,7 +198,7 @@ static void print_status_plain(const struct status *st)
 		       r->l2 == VFW_L2_NONE ? ", no link-layer header" : "", when,
 		       st->link_ok[i] ? "" : " [link pin missing]");
 	}
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < (int)(sizeof(st->fill) / sizeof(st->fill[0])); i++)
 		printf("%-9s %u/%u\n", st->fill[i].name, st->fill[i].used,
 		       st->fill[i].max);
 	printf("protected ports: %u udp, %u tcp\n", st->protected_udp,
@@ -234,7 +238,7 @@ static void print_status_json(const struct status *st)
 	json_array_end(j);
 	json_key(j, "maps");
 	json_object_start(j);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < (int)(sizeof(st->fill) / sizeof(st->fill[0])); i++) {
 		json_key(j, st->fill[i].name);
 		json_object_start(j);
 		json_kv_uint(j, "entries", st->fill[i].used);

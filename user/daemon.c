@@ -503,44 +503,6 @@ static void gc_pinholes(struct daemon *d, __u64 now)
 		bpf_map_delete_elem(fd, &dead[i]);
 }
 
-struct keep_announced {
-	int fd;
-	__u64 until;
-};
-
-static void keep_announced_addr(void *ctx, const __u8 addr[16])
-{
-	const struct keep_announced *k = ctx;
-	struct vfw_pinhole_key key;
-	struct vfw_pinhole val;
-
-	vfw_pinhole_key_make(&key, addr, 0, IPPROTO_UDP);
-	if (bpf_map_lookup_elem(k->fd, &key, &val) || val.origin != VFW_ORIGIN_ANNOUNCED ||
-	    !val.expires_ns || val.expires_ns >= k->until)
-		return;
-	val.expires_ns = k->until;
-	bpf_map_update_elem(k->fd, &key, &val, BPF_EXIST);
-}
-
-/*
- * The XDP program admits a media address a trunk announced for
- * announced_media seconds. On an inbound call that rings longer, our
- * answer would otherwise leave after it closed, and the far end's first
- * RTP would race this daemon again; so it stays open while a call from
- * that address is unanswered (one housekeeping interval to spare).
- */
-static void keep_announced_media(struct daemon *d, __u64 now)
-{
-	struct keep_announced k = {
-		.fd = d->fds[VFW_MAP_PINHOLES],
-		.until = now + (__u64)d->cfg.announced_media * NSEC + GC_INTERVAL_NS,
-	};
-
-	if (d->cfg.announced_media)
-		vfw_tracker_each_early_media(vfw_pipeline_tracker(d->pipe),
-					     keep_announced_addr, &k);
-}
-
 static void gc_trunks(struct daemon *d, __u64 now)
 {
 	struct vfw_lpm_key key, next, *prev = NULL, dead[256];
@@ -640,7 +602,6 @@ static void housekeeping(struct daemon *d)
 	d->next_gc_ns = now + GC_INTERVAL_NS;
 	vfw_pipeline_tick(d->pipe, now);
 	save_dirty_calls(d);
-	keep_announced_media(d, now);
 	gc_pinholes(d, now);
 	gc_trunks(d, now);
 	if (d->cfg.drop_summary_interval && now >= d->next_summary_ns) {

@@ -85,6 +85,10 @@ static struct bpf_map *skel_map(struct voipfw_bpf *skel, enum vfw_map_id id)
 		return skel->maps.vfw_calls;
 	case VFW_MAP_DROP_SRC:
 		return skel->maps.vfw_drop_src;
+	case VFW_MAP_NEGOTIATIONS:
+		return skel->maps.vfw_negotiations;
+	case VFW_MAP_ADMISSIONS:
+		return skel->maps.vfw_admissions;
 	default:
 		return NULL;
 	}

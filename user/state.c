@@ -53,6 +53,11 @@ static const struct map_layout layouts[VFW_MAP_COUNT] = {
 	[VFW_MAP_DROP_SRC] = { "drop_sources", BPF_MAP_TYPE_LRU_HASH,
 			       sizeof(struct vfw_drop_key),
 			       sizeof(struct vfw_drop_val) },
+	[VFW_MAP_NEGOTIATIONS] = { "negotiations", BPF_MAP_TYPE_LRU_HASH,
+				   sizeof(__u64), sizeof(struct vfw_negotiation) },
+	[VFW_MAP_ADMISSIONS] = { "admissions", BPF_MAP_TYPE_LRU_HASH,
+				 sizeof(struct vfw_pinhole_key),
+				 sizeof(struct vfw_pinhole) },
 };
 
 const char *vfw_map_pin_name(enum vfw_map_id id)

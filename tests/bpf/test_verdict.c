@@ -33,6 +33,7 @@
 #include "voipfw.h"
 #include "addr.h"
 #include "names.h"
+#include "tracker.h"
 #include "voipfw.skel.h"
 
 /*
@@ -63,7 +64,8 @@ struct fw {
 	__u32 l2;
 	__u32 monitor;
 	struct voipfw_bpf *skel;
-	int prog, stats, ports, trunks, pinholes, frags, runtime;
+	int prog, egress, stats, ports, trunks, pinholes, frags, runtime;
+	int negotiations, admissions;
 };
 
 static struct fw fws[N_INST] = {
@@ -124,7 +126,7 @@ static int write_default_ports(const struct fw *fw)
 	return 0;
 }
 
-/* What the loader writes at attach: announced media on, the default window. */
+/* What the loader writes at attach: the offer/answer pairing on, the default window. */
 static int set_announce_ttl(const struct fw *fw, __u32 seconds)
 {
 	struct vfw_runtime rt = { .announce_ttl_s = seconds };
@@ -145,6 +147,9 @@ static int fw_load(struct fw *fw)
 		return -1;
 	}
 	fw->prog = bpf_program__fd(fw->skel->progs.voipfw_xdp);
+	fw->egress = bpf_program__fd(fw->skel->progs.voipfw_tc_egress);
+	fw->negotiations = bpf_map__fd(fw->skel->maps.vfw_negotiations);
+	fw->admissions = bpf_map__fd(fw->skel->maps.vfw_admissions);
 	fw->stats = bpf_map__fd(fw->skel->maps.vfw_stats);
 	fw->ports = bpf_map__fd(fw->skel->maps.vfw_ports);
 	fw->trunks = bpf_map__fd(fw->skel->maps.vfw_trunks);
@@ -332,6 +337,8 @@ static void clear_maps(const struct fw *fw)
 	clear_map(fw->trunks);
 	clear_map(fw->pinholes);
 	clear_map(fw->frags);
+	clear_map(fw->negotiations);
+	clear_map(fw->admissions);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -367,6 +374,27 @@ static int run_xdp(const struct fw *fw, const void *data, __u32 len)
 
 	assert_int_equal(bpf_prog_test_run_opts(fw->prog, &opts), 0);
 	return opts.retval;
+}
+
+/* Runs a packet our VoIP system sends through the TC egress program. */
+static void run_egress(const struct fw *fw, const void *data, __u32 len,
+		       const char *what)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = data,
+		.data_size_in = len,
+		.repeat = 1,
+	);
+	struct counts before, after;
+
+	read_counts(fw, &before);
+	assert_int_equal(bpf_prog_test_run_opts(fw->egress, &opts), 0);
+	read_counts(fw, &after);
+	if (opts.retval != 0 /* TC_ACT_OK */)
+		fail_msg("%s program, %s sent: tc egress returned %d, want TC_ACT_OK",
+			 fw->name, what, opts.retval);
+	/* egress has no verdicts: the XDP counters must not move */
+	assert_memory_equal(&before, &after, sizeof(before));
 }
 
 static const char *action_name(int action)
@@ -431,9 +459,10 @@ struct step {
 	struct pkt_spec pkt;
 	int action;             /* XDP_ABORTED (0), never expected, ends the steps */
 	__u32 reason;
+	bool egress;            /* sent by our VoIP system: TC egress, not XDP */
 };
 
-#define MAX_STEPS 4
+#define MAX_STEPS 8
 
 struct row {
 	const char *desc;
@@ -447,6 +476,8 @@ struct row {
 #define DROP(r)       XDP_DROP, VFW_DROP_##r
 /* Monitor mode counts the drop reason but lets the packet through. */
 #define WOULD_DROP(r) XDP_PASS, VFW_DROP_##r
+/* Sent by our VoIP system (Ethernet rows only: tc test runs start at L2). */
+#define SENT          XDP_PASS, 0, true
 
 #define STEP(verdict, ...) { { __VA_ARGS__ }, verdict }
 
@@ -456,24 +487,35 @@ struct row {
 #define TCP(port)   .proto = IPPROTO_TCP, .sport = 41000, .dport = (port), .payload = 64
 #define PROTO(p)    .proto = (p), .payload = 64
 
-/* SIP carrying SDP whose connection line is cline (with its CRLF). */
-#define SDP_200(cline) \
-	"SIP/2.0 200 OK\r\n" \
+/* SIP carrying SDP (from a trunk) whose connection line is cline (with its CRLF). */
+#define SDP_MSG(first, id, ctype, body) \
+	first "\r\n" \
 	"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-1\r\n" \
-	"Call-ID: announce@192.0.2.1\r\nCSeq: 1 INVITE\r\n" \
-	"Content-Type: application/sdp\r\n\r\n" \
-	"v=0\r\no=- 1 1 IN IP4 198.51.100.10\r\ns=-\r\n" cline \
-	"t=0 0\r\nm=audio 30000 RTP/AVP 0\r\n"
+	"Call-ID: " id "\r\nCSeq: 1 INVITE\r\n" \
+	"Content-Type: " ctype "\r\n\r\n" \
+	"v=0\r\no=- 1 1 IN IP4 198.51.100.10\r\ns=-\r\n" body
+#define M(port)      "m=audio " #port " RTP/AVP 0\r\n"
+#define SDP_200(cline) \
+	SDP_MSG("SIP/2.0 200 OK", "announce@192.0.2.1", "application/sdp", \
+		cline "t=0 0\r\n" M(30000))
+/* What our VoIP system offers in its INVITE: our media port 10002 (RTCP 10003). */
+#define OUR_SDP(first, id, mlines) \
+	SDP_MSG(first, id, "application/sdp", "c=IN IP4 192.0.2.1\r\nt=0 0\r\n" mlines)
+#define OUR_INVITE   OUR_SDP("INVITE sip:100@198.51.100.10 SIP/2.0", "announce@192.0.2.1", M(10002))
 #define TEXT(t)      .text = (t), .payload = sizeof(t) - 1
 #define SIP_UDP(t)   .proto = IPPROTO_UDP, .sport = 5060, .dport = 5060, TEXT(t)
 #define SIP_TCP(t)   .proto = IPPROTO_TCP, .sport = 5060, .dport = 5060, TEXT(t)
 #define C4(a)        "c=IN IP4 " a "\r\n"
 #define C6(a)        "c=IN IP6 " a "\r\n"
+#define OUT4(to)     .family = 4, .src = WAN4, .dst = (to)
+#define OUT6(to)     .family = 6, .src = WAN6, .dst = (to)
+#define WE_OFFER     STEP(SENT, OUT4(TRUNK4), SIP_UDP(OUR_INVITE))
 
-/* A trunk's SDP with a connection line that must not announce PEER4. */
+/* Our offer, then a trunk's answer with a connection line that must not admit PEER4. */
 #define NOT_ANNOUNCED_ROW(what, cline) \
-	{ "announced media: not from " what, ETH, \
-	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(cline))), \
+	{ "offer/answer: nothing admitted from " what, ETH, \
+	  { WE_OFFER, \
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(cline))), \
 	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } }
 
 /* Fragments: offsets in 8-byte units, as on the wire. */
@@ -496,36 +538,96 @@ struct row {
 	EXT(IPPROTO_DSTOPTS), EXT(IPPROTO_DSTOPTS)
 
 static const struct row rows[] = {
-	/* --- announced media: a trunk's SDP c= opens {addr, any media port} */
-	{ "announced media: ipv4 c= from a trunk admits that address to media ports", ETH,
-	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
+	/* --- offer and answer, paired in the kernel by Call-ID -------------- */
+	{ "offer/answer: outbound call, the answer admits its c= to our m= port and port + 1", ETH,
+	  { WE_OFFER,
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
 	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)),
-	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(5060)),
-	    STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10002)) } },
-	{ "announced media: ipv6 c= from a trunk", ETH,
-	  { STEP(PASS(TRUNK), V6(TRUNK6), SIP_UDP(SDP_200(C6(PEER6)))),
-	    STEP(PASS(ANNOUNCED), V6(PEER6), UDP(19998)),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10003)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10004)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10000)),
+	    STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10002)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(5060)) } },
+	{ "offer/answer: inbound call, our answer admits the offer's c=", ETH,
+	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_MSG("INVITE sip:100@192.0.2.1 SIP/2.0",
+		 "in@198.51.100.10", "application/sdp", C4(PEER4) M(30000)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)),
+	    STEP(SENT, OUT4(TRUNK4), SIP_UDP(OUR_SDP("SIP/2.0 200 OK", "in@198.51.100.10", M(10002)))),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10000)) } },
+	{ "offer/answer: the trunk's offer alone (a call ringing) admits nothing", ETH,
+	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_MSG("INVITE sip:100@192.0.2.1 SIP/2.0",
+		 "ring@198.51.100.10", "application/sdp", C4(PEER4) M(30000)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10000)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
+	{ "offer/answer: another call's answer admits nothing to our offer's port", ETH,
+	  { WE_OFFER,
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_MSG("SIP/2.0 200 OK", "other@198.51.100.10",
+		 "application/sdp", C4(PEER4) M(30000)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
+	{ "offer/answer: ipv6", ETH,
+	  { STEP(SENT, OUT6(TRUNK6), SIP_UDP(OUR_INVITE)),
+	    STEP(PASS(TRUNK), V6(TRUNK6), SIP_UDP(SDP_200(C6(PEER6)))),
+	    STEP(PASS(ANNOUNCED), V6(PEER6), UDP(10002)),
 	    STEP(DROP(NO_TRUST), V6(PEER6), TCP(5060)),
-	    STEP(DROP(NO_TRUST), V6(SCAN6), UDP(19998)) } },
-	{ "announced media: session and media level c= both count", ETH,
-	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4) C4(PEER4B)))),
-	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)),
-	    STEP(PASS(ANNOUNCED), V4(PEER4B), UDP(10003)) } },
-	{ "announced media: over tcp sip from a trunk", ETH,
-	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_TCP(SDP_200(C4(PEER4)))),
+	    STEP(DROP(NO_TRUST), V6(SCAN6), UDP(10002)) } },
+	{ "offer/answer: m= lines pair in order; a line's own c= wins over the session's", ETH,
+	  { STEP(SENT, OUT4(TRUNK4), SIP_UDP(OUR_SDP("INVITE sip:100@198.51.100.10 SIP/2.0",
+		 "two@192.0.2.1", M(10002) M(10004)))),
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_MSG("SIP/2.0 200 OK", "two@192.0.2.1",
+		 "application/sdp", C4(PEER4B) M(30000) M(30002) C4(PEER4)))),
+	    STEP(PASS(ANNOUNCED), V4(PEER4B), UDP(10002)),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10004)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)),
+	    STEP(DROP(NO_TRUST), V4(PEER4B), UDP(10004)) } },
+	{ "offer/answer: compact headers (i:, c:) are read", ETH,
+	  { WE_OFFER,
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP("SIP/2.0 183 Session Progress\r\n"
+		 "i: announce@192.0.2.1\r\nc: application/SDP\r\n\r\nv=0\r\n"
+		 C4(PEER4) M(30000))),
 	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)) } },
-	{ "announced media: a sip-only trunk announces too", ETH,
-	  { STEP(PASS(TRUNK), V4(SIPONLY4), SIP_UDP(SDP_200(C4(PEER4)))),
+	{ "offer/answer: not from a MESSAGE carrying sdp", ETH,
+	  { WE_OFFER,
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_MSG("MESSAGE sip:100@192.0.2.1 SIP/2.0",
+		 "announce@192.0.2.1", "application/sdp", C4(PEER4) M(30000)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
+	{ "offer/answer: not from a body that is not application/sdp", ETH,
+	  { WE_OFFER,
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_MSG("SIP/2.0 200 OK", "announce@192.0.2.1",
+		 "text/plain", C4(PEER4) M(30000)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
+	{ "offer/answer: not when the message has two Call-ID headers", ETH,
+	  { WE_OFFER,
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP("SIP/2.0 200 OK\r\nCall-ID: announce@192.0.2.1\r\n"
+		 "Call-ID: x@y\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n" C4(PEER4) M(30000))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
+	{ "offer/answer: our sdp naming a sip port opens nothing there", ETH,
+	  { STEP(SENT, OUT4(TRUNK4), SIP_UDP(OUR_SDP("INVITE sip:100@198.51.100.10 SIP/2.0",
+		 "announce@192.0.2.1", M(5060)))),
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(5060)) } },
+	{ "offer/answer: a BYE forgets the pair", ETH,
+	  { WE_OFFER,
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP("BYE sip:100@192.0.2.1 SIP/2.0\r\n"
+		 "Call-ID: announce@192.0.2.1\r\n\r\n")),
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
+	{ "offer/answer: over tcp sip", ETH,
+	  { STEP(SENT, OUT4(TRUNK4), SIP_TCP(OUR_INVITE)),
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_TCP(SDP_200(C4(PEER4)))),
 	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)) } },
-	{ "announced media: through vlan and pppoe", ETH,
-	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4))),
+	{ "offer/answer: a sip-only trunk's answer counts too", ETH,
+	  { STEP(SENT, OUT4(SIPONLY4), SIP_UDP(OUR_INVITE)),
+	    STEP(PASS(TRUNK), V4(SIPONLY4), SIP_UDP(SDP_200(C4(PEER4)))),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)) } },
+	{ "offer/answer: through vlan and pppoe", ETH,
+	  { STEP(SENT, OUT4(TRUNK4), SIP_UDP(OUR_INVITE), VLAN(ETH_P_8021Q), .pppoe = true),
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4))),
 		 VLAN(ETH_P_8021Q), .pppoe = true),
 	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)) } },
-	{ "announced media: l3 device", L3,
-	  { STEP(PASS(TRUNK), V6(TRUNK6), SIP_UDP(SDP_200(C6(PEER6)))),
-	    STEP(PASS(ANNOUNCED), V6(PEER6), UDP(10002)) } },
-	{ "announced media: a trunk's answer passing by its reply pinhole", ETH,
-	  { STEP(PASS(PINHOLE), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
+	{ "offer/answer: a trunk's answer passing by its reply pinhole", ETH,
+	  { WE_OFFER,
+	    STEP(PASS(PINHOLE), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
 	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)) },
 	  .pinholes = PINHOLES(LIVE_PH(TRUNK4, 5060, IPPROTO_UDP)) },
 	{ "offered port before the answer: any source (the daemon's twin {::, port})", ETH,
@@ -539,18 +641,22 @@ static const struct row rows[] = {
 	{ "any-source entry expired: dropped", ETH,
 	  { STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10002)) },
 	  .pinholes = PINHOLES(EXPIRED_PH("::", 10002, IPPROTO_UDP)) },
-	{ "announced media: not from sdp of a pinhole source", ETH,
-	  { STEP(PASS(PINHOLE), V4(PEER4), SIP_UDP(SDP_200(C4(SCAN4)))),
+	{ "offer/answer: not from sdp of a pinhole source", ETH,
+	  { STEP(SENT, OUT4(PEER4), SIP_UDP(OUR_INVITE)),
+	    STEP(PASS(PINHOLE), V4(PEER4), SIP_UDP(SDP_200(C4(SCAN4)))),
 	    STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10002)) },
 	  .pinholes = PINHOLES(LIVE_PH(PEER4, 5060, IPPROTO_UDP)) },
-	{ "announced media: not from sdp of an untrusted source", ETH,
-	  { STEP(DROP(NO_TRUST), V4(SCAN4), SIP_UDP(SDP_200(C4(PEER4)))),
+	{ "offer/answer: not from sdp of an untrusted source", ETH,
+	  { WE_OFFER,
+	    STEP(DROP(NO_TRUST), V4(SCAN4), SIP_UDP(SDP_200(C4(PEER4)))),
 	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
-	{ "announced media: not from sdp of an expired trunk", ETH,
-	  { STEP(DROP(TRUNK_EXPIRED), V4(OLD4), SIP_UDP(SDP_200(C4(PEER4)))),
+	{ "offer/answer: not from sdp of an expired trunk", ETH,
+	  { STEP(SENT, OUT4(OLD4), SIP_UDP(OUR_INVITE)),
+	    STEP(DROP(TRUNK_EXPIRED), V4(OLD4), SIP_UDP(SDP_200(C4(PEER4)))),
 	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
-	{ "announced media: not for tcp media", ETH,
-	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
+	{ "offer/answer: not for tcp media", ETH,
+	  { WE_OFFER,
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
 	    STEP(DROP(NO_TRUST), V4(PEER4), TCP(10002)) },
 	  .ports = PORTS({ 10002, IPPROTO_TCP, VFW_CLASS_MEDIA }) },
 	NOT_ANNOUNCED_ROW("a multicast ttl suffix", C4("203.0.113.20/127")),
@@ -560,9 +666,12 @@ static const struct row rows[] = {
 	NOT_ANNOUNCED_ROW("trailing junk", C4("203.0.113.20 x")),
 	NOT_ANNOUNCED_ROW("ipv4-mapped ipv6 text", C6("::ffff:cb00:7114")),
 	NOT_ANNOUNCED_ROW("embedded ipv4 in ipv6 text", C6("::ffff:203.0.113.20")),
-	NOT_ANNOUNCED_ROW("a c: header (compact content-type)", "c:IN IP4 203.0.113.20\r\n"),
-	{ "announced media: not from a c= line cut by the end of the packet", ETH,
-	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP("SIP/2.0 200 OK\r\n\r\nv=0\r\nc=IN IP4 203.0.113.20")),
+	NOT_ANNOUNCED_ROW("a c: line in the body", "c:IN IP4 203.0.113.20\r\n"),
+	{ "offer/answer: not from a c= line cut by the end of the packet", ETH,
+	  { WE_OFFER,
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP("SIP/2.0 200 OK\r\nCall-ID: announce@192.0.2.1\r\n"
+		 "Content-Type: application/sdp\r\n\r\nv=0\r\nm=audio 30000 RTP/AVP 0\r\n"
+		 "c=IN IP4 203.0.113.20")),
 	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
 
 	/* --- the base matrix: family x transport x source ----------------- */
@@ -1155,7 +1264,10 @@ static void test_row(void **state)
 
 		pkt_build(&p, &st->pkt, with_l2(fw));
 		snprintf(what, sizeof(what), "packet %d", i + 1);
-		expect_verdict(fw, p.data, p.len, st->action, st->reason, what);
+		if (st->egress)
+			run_egress(fw, p.data, p.len, what);
+		else
+			expect_verdict(fw, p.data, p.len, st->action, st->reason, what);
 	}
 	assert_true(i > 0);
 }
@@ -1317,7 +1429,24 @@ static void test_fragment_memory(void **state)
 	clear_maps(fw);
 }
 
-/* Runs trunk SIP whose SDP has this connection line (no CRLF added). */
+/* Our VoIP system offers port 10002 under Call-ID announce@192.0.2.1. */
+static void run_our_offer(const struct fw *fw, int family, const char *to)
+{
+	static const char text[] = OUR_INVITE;
+	struct pkt_spec spec = {
+		.family = family, .src = family == 4 ? WAN4 : WAN6, .dst = to,
+		SIP_UDP(text),
+	};
+	struct pkt p;
+
+	pkt_build(&p, &spec, true);
+	run_egress(fw, p.data, p.len, "our offer");
+}
+
+/*
+ * Our offer, then the trunk's answer with this connection line (no CRLF
+ * added) before its m= line.
+ */
 static void run_trunk_sdp(const struct fw *fw, const char *family_src,
 			  int family, const char *cline)
 {
@@ -1330,8 +1459,10 @@ static void run_trunk_sdp(const struct fw *fw, const char *family_src,
 	struct pkt p;
 	int n;
 
+	run_our_offer(fw, family, family_src);
 	n = snprintf(text, sizeof(text),
-		     "SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\n\r\nv=0\r\n%s", cline);
+		     "SIP/2.0 200 OK\r\nCall-ID: announce@192.0.2.1\r\nCSeq: 1 INVITE\r\n"
+		     "Content-Type: application/sdp\r\n\r\nv=0\r\n%s" M(30000), cline);
 	assert_true(n > 0 && (size_t)n < sizeof(text));
 	spec.text = text;
 	spec.payload = n;
@@ -1339,33 +1470,44 @@ static void run_trunk_sdp(const struct fw *fw, const char *family_src,
 	assert_int_equal(run_xdp(fw, p.data, p.len), XDP_PASS);
 }
 
-/* The announced entries in the pinhole map: how many, and the last one. */
+/* The kernel's admissions: how many, and the last key. */
 static int announced_entries(const struct fw *fw, struct vfw_pinhole_key *last)
 {
 	struct vfw_pinhole_key key, next, *prev = NULL;
 	int n = 0;
 
-	while (!bpf_map_get_next_key(fw->pinholes, prev, &next)) {
+	while (!bpf_map_get_next_key(fw->admissions, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (key.local_port == 0) {
-			*last = key;
-			n++;
-		}
+		*last = key;
+		n++;
 	}
 	return n;
 }
 
+static void lookup_admission(const struct fw *fw, const char *addr, __u16 port,
+			     struct vfw_pinhole *val)
+{
+	struct vfw_pinhole_key key;
+
+	make_pinhole_key(&key, addr, port, IPPROTO_UDP);
+	assert_int_equal(bpf_map_lookup_elem(fw->admissions, &key, val), 0);
+}
+
 /*
- * The entry is {addr, port 0, udp}, origin announced, no idle timeout, and
- * lives announce_ttl_s from the last message naming it; a message never
- * shortens a longer life, and announce_ttl_s = 0 turns it all off.
+ * An admission is {far-end addr, our port, udp} and its RTCP twin (port +
+ * 1), origin announced, no idle timeout, the call's hash as the daemon
+ * computes it, and lives announce_ttl_s from the message that completed
+ * the pair; announce_ttl_s = 0 turns the pairing off.
  */
 static void test_announced_entry(void **state)
 {
 	const struct fw *fw = &fws[ETH];
+	const char id[] = "announce@192.0.2.1";
 	struct vfw_pinhole_key key;
 	struct vfw_pinhole val;
+	struct vfw_negotiation neg;
+	__u64 hash = vfw_call_hash((struct sv){ id, sizeof(id) - 1 });
 	const __u64 ttl = VFW_DEFAULT_ANNOUNCE_TTL_S * NS_PER_SEC;
 	__u64 t0, t1;
 
@@ -1374,31 +1516,27 @@ static void test_announced_entry(void **state)
 	t0 = now_ns();
 	run_trunk_sdp(fw, TRUNK4, 4, C4(PEER4));
 	t1 = now_ns();
-	lookup_pinhole(fw, PEER4, 0, IPPROTO_UDP, &val);
+	assert_int_equal(announced_entries(fw, &key), 2);
+	lookup_admission(fw, PEER4, 10002, &val);
 	assert_int_equal(val.origin, VFW_ORIGIN_ANNOUNCED);
 	assert_int_equal(val.idle_ns, 0);
-	assert_int_equal(val.call_hash, 0);
+	assert_int_equal(val.call_hash, hash);
 	assert_in_range(val.created_ns, t0, t1);
 	assert_in_range(val.expires_ns, t0 + ttl, t1 + ttl);
+	lookup_admission(fw, PEER4, 10003, &val);
+	assert_int_equal(val.call_hash, hash);
 
-	/* a second message a moment later extends it */
-	make_pinhole_key(&key, PEER4, 0, IPPROTO_UDP);
-	val.expires_ns = now_ns() + NS_PER_SEC;
-	assert_int_equal(bpf_map_update_elem(fw->pinholes, &key, &val, BPF_EXIST), 0);
-	t0 = now_ns();
-	run_trunk_sdp(fw, TRUNK4, 4, C4(PEER4));
-	lookup_pinhole(fw, PEER4, 0, IPPROTO_UDP, &val);
-	assert_in_range(val.expires_ns, t0 + ttl, now_ns() + ttl);
-
-	/* ... but never shortens what the daemon gave it */
-	val.expires_ns = now_ns() + 3600 * NS_PER_SEC;
-	assert_int_equal(bpf_map_update_elem(fw->pinholes, &key, &val, BPF_EXIST), 0);
-	run_trunk_sdp(fw, TRUNK4, 4, C4(PEER4));
-	lookup_pinhole(fw, PEER4, 0, IPPROTO_UDP, &val);
-	assert_true(val.expires_ns > now_ns() + 3000 * NS_PER_SEC);
+	/* the pair itself, under the same hash */
+	assert_int_equal(bpf_map_lookup_elem(fw->negotiations, &hash, &neg), 0);
+	assert_int_equal(neg.n_local, 1);
+	assert_int_equal(neg.n_remote, 1);
+	assert_int_equal(neg.local_port[0], 10002);
+	assert_in_range(neg.local_ns, t0, t1);
+	assert_in_range(neg.remote_ns, neg.local_ns, t1);
 
 	/* off: nothing is opened */
-	clear_map(fw->pinholes);
+	clear_maps(fw);
+	add_std_trunks(fw, now_ns());
 	assert_int_equal(set_announce_ttl(fw, 0), 0);
 	run_trunk_sdp(fw, TRUNK4, 4, C4(PEER4));
 	assert_int_equal(announced_entries(fw, &key), 0);
@@ -1496,9 +1634,10 @@ static void test_announce_reader_differential(void **state)
 		mutate(text, sizeof(text), &seed);
 		expect = reference_announce(text, family, want);
 		snprintf(cline, sizeof(cline), "c=IN IP%d %s\r\n", family, text);
-		clear_map(fw->pinholes);
+		clear_map(fw->negotiations);
+		clear_map(fw->admissions);
 		run_trunk_sdp(fw, family == 4 ? TRUNK4 : TRUNK6, family, cline);
-		n = announced_entries(fw, &key);
+		n = announced_entries(fw, &key) / 2;   /* RTP and RTCP */
 		if (n != (expect ? 1 : 0) || (n && memcmp(key.addr, want, 16)))
 			fail_msg("c= \"%s\": kernel opened %d entr%s, reference %s",
 				 text, n, n == 1 ? "y" : "ies",

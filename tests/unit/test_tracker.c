@@ -493,49 +493,6 @@ static void test_inbound_ringing_then_answer(void **state)
 	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
 }
 
-static void collect_addr(void *ctx, const __u8 addr[16])
-{
-	char *out = ctx, text[VFW_ADDR_STRLEN];
-
-	vfw_addr_str(addr, text, sizeof(text));
-	snprintf(out + strlen(out), 256 - strlen(out), "%s%s", *out ? " " : "", text);
-}
-
-static const char *early_media(struct fx *fx)
-{
-	static char out[256];
-
-	out[0] = 0;
-	vfw_tracker_each_early_media(fx->t, collect_addr, out);
-	return out;
-}
-
-/*
- * What keeps the kernel's announced-media entries alive: the remote media
- * addresses of unanswered calls, in offers (inbound) and in early answers
- * (outbound), with a separate a=rtcp address; none once answered or gone.
- */
-static void test_early_media_addresses(void **state)
-{
-	struct fx *fx = *state;
-
-	assert_string_equal(early_media(fx), "");
-	feed(fx, IN, req("INVITE", "early-in", 1, "caller", "", sdp(MEDIA, 30000,
-			 "a=rtcp:30001 IN IP4 198.51.100.51\r\n"), NULL));
-	assert_string_equal(early_media(fx), MEDIA " 198.51.100.51");
-	feed(fx, OUT, req("INVITE", "early-out", 1, "pbx", "", sdp(PBX, 10002, NULL), NULL));
-	assert_string_equal(early_media(fx), MEDIA " 198.51.100.51");
-	feed(fx, IN, resp(183, "INVITE", "early-out", 1, "pbx", "callee",
-			  sdp("198.51.100.60", 30002, NULL), NULL));
-	assert_string_equal(early_media(fx), MEDIA " 198.51.100.51 198.51.100.60");
-
-	feed(fx, OUT, resp(200, "INVITE", "early-in", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
-	assert_string_equal(early_media(fx), "198.51.100.60");
-	feed(fx, OUT, req("CANCEL", "early-out", 1, "pbx", "", NULL, NULL));
-	feed(fx, IN, resp(487, "INVITE", "early-out", 1, "pbx", "callee", NULL, NULL));
-	assert_string_equal(early_media(fx), "");
-}
-
 /* The answer was in the reliable 183; the 200 carries no SDP and still starts the clock. */
 static void test_inbound_answer_without_sdp(void **state)
 {
@@ -1256,7 +1213,6 @@ int main(void)
 		T(test_outbound_ringing_then_answer_from_peer),
 		T(test_outbound_early_media_from_peer_then_answer),
 		T(test_late_fork_keeps_idle_timeout),
-		T(test_early_media_addresses),
 		T(test_outbound_call_early_media_elsewhere),
 		T(test_forked_early_media_and_2xx),
 		T(test_late_offer),

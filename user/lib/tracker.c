@@ -401,44 +401,6 @@ unsigned vfw_tracker_n_calls(const struct vfw_tracker *t)
 	return t->n_calls;
 }
 
-static void each_remote_addr(const struct desc *d,
-			     void (*fn)(void *ctx, const __u8 addr[16]),
-			     void *ctx)
-{
-	unsigned i;
-
-	for (i = 0; d && i < d->n; i++) {
-		const struct stream *s = &d->s[i];
-
-		if (!s->active || !s->has_addr)
-			continue;
-		fn(ctx, s->addr);
-		if (memcmp(s->rtcp_addr, s->addr, 16))
-			fn(ctx, s->rtcp_addr);
-	}
-}
-
-void vfw_tracker_each_early_media(const struct vfw_tracker *t,
-				  void (*fn)(void *ctx, const __u8 addr[16]),
-				  void *ctx)
-{
-	const struct call *c;
-	unsigned i;
-
-	for (c = t->head; c; c = c->next) {
-		if (c->confirmed)
-			continue;
-		if (c->offer_side == SIDE_REMOTE)
-			each_remote_addr(c->offer, fn, ctx);
-		for (i = 0; i < MAX_FORKS; i++) {
-			if (!c->forks[i].used)
-				continue;
-			each_remote_addr(c->forks[i].cur[SIDE_REMOTE], fn, ctx);
-			each_remote_addr(c->forks[i].pend[SIDE_REMOTE], fn, ctx);
-		}
-	}
-}
-
 unsigned vfw_tracker_n_registrations(const struct vfw_tracker *t)
 {
 	unsigned i, n = 0;

@@ -74,10 +74,10 @@
  *  Residual window: the daemon opens all of these after the TC tap hands
  *  it the message, so a packet right behind the answer can still overtake
  *  it, and on an outbound call whose media comes from an address other
- *  than the SIP peer only the answer names that address. The XDP program
- *  closes that window in the kernel for SDP from trunks ("announced
- *  media", bpf/voipfw.bpf.c); the daemon keeps such an entry open while a
- *  call from its address is unanswered (vfw_tracker_each_early_media).
+ *  than the SIP peer only the answer names that address. The BPF programs
+ *  close that window in the kernel for calls through trunks: they pair
+ *  offer and answer by Call-ID and admit exactly the negotiated
+ *  {address, port} for a few seconds (vfw_negotiate, bpf/voipfw.bpf.c).
  *
  * == Ringing: no idle timeout before the answer ==
  * Pinholes opened before the call is answered (our 18x with SDP on an
@@ -234,15 +234,6 @@ void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns);
 
 unsigned vfw_tracker_n_calls(const struct vfw_tracker *t);
 
-/*
- * For every call without a 2xx yet, fn(ctx, addr) for each media address
- * (RTP, and RTCP where it differs) the remote side has put in its SDP;
- * the same address may come more than once. The daemon keeps the kernel's
- * announced-media entries of those addresses alive while such a call rings.
- */
-void vfw_tracker_each_early_media(const struct vfw_tracker *t,
-				  void (*fn)(void *ctx, const __u8 addr[16]),
-				  void *ctx);
 unsigned vfw_tracker_n_registrations(const struct vfw_tracker *t); /* live ones */
 
 /* 0, or -ENOENT when no such call is tracked. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Reading SDP connection addresses ("c=IN IP4 a.b.c.d", "c=IN IP6 x:y::z")
- * out of a SIP message in the packet, for the XDP program's announced-media
- * pinholes (see voipfw.bpf.c).
+ * Text helpers of the in-kernel SIP/SDP reader (sip_scan.h) that do not
+ * touch the packet: characters, IPv4 text, IPv6 group assembly, which
+ * addresses may be a far end.
  *
  * Only what a well-formed line can be is accepted: the text must end in CR
  * or LF inside the packet, IPv4 is four decimal octets without leading
@@ -14,8 +14,8 @@
  * small counters, so the verifier's walk stays short on any kernel since
  * bounded loops (5.3).
  */
-#ifndef VOIPFW_SDP_SCAN_H
-#define VOIPFW_SDP_SCAN_H
+#ifndef VOIPFW_SIP_TEXT_H
+#define VOIPFW_SIP_TEXT_H
 
 #include "parse.h"
 
@@ -97,47 +97,10 @@ static __always_inline __u32 text_off(__u32 off)
 	return off & (TEXT_OFF_MAX - 1);
 }
 
-/* The byte at off, or -1 past the end of the packet. */
-static __always_inline int byte_at(struct xdp_md *ctx, __u32 off)
-{
-	const __u8 *data = (void *)(long)ctx->data;
-	const void *end = (void *)(long)ctx->data_end;
-
-	if (off >= TEXT_OFF_MAX)
-		return -1;
-	off = text_off(off);
-	if ((void *)(data + off + 1) > end)
-		return -1;
-	return data[off];
-}
-
 /* What vfw_hex_group() returns: the value, the digits read, the byte after. */
 #define GROUP_VALUE(r)  ((r) & 0xffff)
 #define GROUP_DIGITS(r) (((r) >> 16) & 0xff)
 #define GROUP_NEXT(r)   ((r) >> 24)
-
-/*
- * One to four hex digits at off and the byte after them; digits 0 = not a
- * group (no digit, more than four, or the packet ends). A global function:
- * verified once, so the caller's loop over groups stays a handful of states
- * (group count and "::" position) instead of one per character and digit.
- */
-__noinline __u32 vfw_hex_group(struct xdp_md *ctx, __u32 off)
-{
-	__u32 val = 0, i;
-	int ch, h;
-
-	for (i = 0; i <= 4; i++) {
-		ch = byte_at(ctx, off + i);
-		if (ch < 0)
-			return 0;
-		h = hex_value(ch);
-		if (h < 0)
-			return i ? val | i << 16 | (__u32)ch << 24 : 0;
-		val = val << 4 | h;
-	}
-	return 0;
-}
 
 /* Groups of an IPv6 text address; gap = where "::" stands, -1 if absent. */
 struct ip6_groups {
@@ -167,50 +130,6 @@ static __always_inline int ip6_expand(const struct ip6_groups *a, __u8 out[16])
 	return 0;
 }
 
-/*
- * IPv6 text at off, ending at CR/LF, into out: groups separated by ':',
- * at most one "::" (also leading or trailing), no embedded IPv4. Returns 0,
- * or -1 when it is not one.
- */
-static __always_inline int text_ipv6(struct xdp_md *ctx, __u32 off, __u8 out[16])
-{
-	struct ip6_groups a = { .gap = -1 };
-	__u32 r;
-	int k, ch;
-
-	if (byte_at(ctx, off) == ':') {
-		if (byte_at(ctx, off + 1) != ':')
-			return -1;
-		a.gap = 0;
-		off += 2;
-		if (is_eol(byte_at(ctx, off)))
-			return ip6_expand(&a, out);
-	}
-	for (k = 0; k < 8; k++) {
-		r = vfw_hex_group(ctx, off);
-		if (!GROUP_DIGITS(r))
-			return -1;
-		a.g[k & 7] = GROUP_VALUE(r);
-		a.n = k + 1;
-		off += GROUP_DIGITS(r);
-		ch = GROUP_NEXT(r);
-		if (is_eol(ch))
-			return ip6_expand(&a, out);
-		if (ch != ':')
-			return -1;
-		off++;
-		if (byte_at(ctx, off) == ':') {
-			if (a.gap >= 0)
-				return -1;
-			a.gap = a.n;
-			off++;
-			if (is_eol(byte_at(ctx, off)))
-				return ip6_expand(&a, out);
-		}
-	}
-	return -1;
-}
-
 static __always_inline int ipv4_mapped(const __u8 a[16])
 {
 	return !a[0] && !a[1] && !a[2] && !a[3] && !a[4] && !a[5] && !a[6] &&
@@ -234,35 +153,60 @@ static __always_inline int announceable(const __u8 a[16], int ipv6)
 	       a[7] || a[8] || a[9] || a[10] || a[11];
 }
 
-/*
- * After "c=" at off: "IN IP4 " or "IN IP6 " and the address. Returns 0 with
- * a plausible far-end address in out, else -1.
- */
-static __always_inline int sdp_connection_addr(struct xdp_md *ctx, __u32 off,
-					       __u8 out[16])
+static __always_inline int is_blank(int ch)
 {
-	const __u8 *data = (void *)(long)ctx->data;
-	const void *end = (void *)(long)ctx->data_end;
-	const __u8 *s;
-	int err;
-
-	if (off >= TEXT_OFF_MAX)
-		return -1;
-	s = data + text_off(off);
-	if ((void *)(s + 7) > end)
-		return -1;
-	if (s[0] != 'I' || s[1] != 'N' || s[2] != ' ' || s[3] != 'I' ||
-	    s[4] != 'P' || s[6] != ' ')
-		return -1;
-	if (s[5] == '4')
-		err = text_ipv4(s + 7, end, out);
-	else if (s[5] == '6')
-		err = text_ipv6(ctx, off + 7, out);
-	else
-		return -1;
-	if (err || !announceable(out, s[5] == '6'))
-		return -1;
-	return 0;
+	return ch == ' ' || ch == '\t';
 }
 
-#endif /* VOIPFW_SDP_SCAN_H */
+/* Lower case of an ASCII letter; every other byte as it is. */
+static __always_inline int fold_case(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch;
+}
+
+/*
+ * A needle of up to 16 bytes packed into two words (byte i at bits 8*i),
+ * for vfw_text_is(): the literal is padded so every index is in bounds.
+ */
+#define NEEDLE_BYTE(s, i) \
+	((__u64)(__u8)((s "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0")[i]) << (8 * ((i) & 7)))
+#define NEEDLE_WORD(s, b) \
+	(NEEDLE_BYTE(s, b) | NEEDLE_BYTE(s, b + 1) | NEEDLE_BYTE(s, b + 2) | \
+	 NEEDLE_BYTE(s, b + 3) | NEEDLE_BYTE(s, b + 4) | NEEDLE_BYTE(s, b + 5) | \
+	 NEEDLE_BYTE(s, b + 6) | NEEDLE_BYTE(s, b + 7))
+
+/* What a SIP start line means for media negotiation. */
+enum sip_kind {
+	SIP_OTHER = 0,        /* nothing to read (MESSAGE, OPTIONS, 3xx+ to ...) */
+	SIP_CARRIES_SDP = 1,  /* INVITE, ACK, UPDATE, PRACK, 1xx, 2xx */
+	SIP_ENDS_CALL = 2,    /* BYE, CANCEL, or a final 3xx-6xx response */
+};
+
+enum sip_phase {
+	SCAN_HEADERS = 0,
+	SCAN_BODY = 1,        /* past the blank line of a message worth reading */
+};
+
+/* What the reader collects from one message (sip_scan.h). */
+struct sip_scan {
+	__u64 call_hash;      /* FNV-1a of the Call-ID, as vfw_call_hash(); 0 = none */
+	__u32 kind;           /* enum sip_kind */
+	__u32 phase;          /* enum sip_phase */
+	__u32 sdp;            /* Content-Type is application/sdp */
+	__u32 headers_seen;   /* SCAN_SEEN_*: a repeated one makes the message unreadable */
+	__u32 media_seen;     /* m= lines so far (counted past VFW_SDP_MAX_MEDIA) */
+	__u32 own_addr;       /* bit i: m= line i has its own c= line */
+	__u32 addr_ok;        /* bit i: ... and it is a far-end address; bit 31: session c= */
+	__u16 port[VFW_SDP_MAX_MEDIA];
+	__u8 session[16];     /* the c= before the first m= */
+	__u8 addr[VFW_SDP_MAX_MEDIA][16];
+};
+
+#define SCAN_SEEN_CALL_ID      (1U << 0)
+#define SCAN_SEEN_CONTENT_TYPE (1U << 1)
+#define SCAN_SESSION_OK        (1U << 31)
+
+#define FNV64_BASIS 0xcbf29ce484222325ULL
+#define FNV64_PRIME 0x100000001b3ULL
+
+#endif /* VOIPFW_SIP_TEXT_H */
