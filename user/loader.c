@@ -324,9 +324,12 @@ static int attach_tc(struct voipfw_bpf *skel, const struct vfw_attach_opts *o,
  * One verifier log per program. libbpf loads without a log first and only
  * on a refusal loads that program again with log level 1 into its buffer,
  * so the buffers stay untouched (and unbacked) unless a program is refused.
- * Level 1 keeps only the refused path; 1 MiB holds its tail on any kernel.
+ * Level 1 keeps only the path being walked, but 6.1 walks the global
+ * functions first and one path through the SIP reader's byte loop alone
+ * logs about 1 MiB: with a smaller buffer 6.1 stops logging there (ENOSPC)
+ * and the real reason, found later, is lost. 16 MiB holds it.
  */
-#define VFW_VERIFIER_LOG_SIZE (1u << 20)
+#define VFW_VERIFIER_LOG_SIZE (16u << 20)
 #define VFW_VERIFIER_TAIL_LINES 6
 /* as many as the skeleton has programs */
 #define VFW_PROGRAM_COUNT \

@@ -69,7 +69,7 @@ CALLER_PID=$!
 for _ in $(seq 30); do [ "$(pinholes_from 203.0.113.20)" = 2 ] && break; sleep 0.1; done
 check "pinholes for RTP and RTCP from the media server" 2 "$(pinholes_from 203.0.113.20)"
 check "pinhole list names the call" 2 \
-	"$(fw -j pinhole list | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p.get('call_id','').endswith('@test')))")"
+	"$(fw -j pinhole list | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['origin']=='call' and p.get('call_id','').endswith('@test')))")"
 check "status shows the live call record" 1 \
 	"$(fw -j status | python3 -c "import json,sys; print(json.load(sys.stdin)['maps']['calls']['entries'])")"
 sleep 0.5
