@@ -231,7 +231,23 @@ static void list_entries(int fd, int calls_fd, __u64 now)
 	}
 }
 
-/* The pinhole map and the kernel's admissions: what may reach a protected port. */
+/*
+ * Opens the pinhole map and the kernel's admissions, the two maps of what
+ * may reach a protected port: both, or neither (the error is logged).
+ */
+static int open_entry_maps(int *fd, int *admit_fd)
+{
+	*fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
+	if (*fd < 0)
+		return -1;
+	*admit_fd = vfw_map_open(cli.pin_dir, VFW_MAP_ADMISSIONS);
+	if (*admit_fd < 0) {
+		close(*fd);
+		return -1;
+	}
+	return 0;
+}
+
 static int pinhole_list(int argc, char **argv)
 {
 	__u64 now = vfw_now_ns();
@@ -239,14 +255,8 @@ static int pinhole_list(int argc, char **argv)
 
 	if (rc)
 		return rc;
-	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
-	if (fd < 0)
+	if (open_entry_maps(&fd, &admit_fd))
 		return EXIT_FAIL;
-	admit_fd = vfw_map_open(cli.pin_dir, VFW_MAP_ADMISSIONS);
-	if (admit_fd < 0) {
-		close(fd);
-		return EXIT_FAIL;
-	}
 	calls_fd = vfw_map_open(cli.pin_dir, VFW_MAP_CALLS);
 	if (cli.json)
 		json_array_start(&cli.jw);
@@ -290,14 +300,8 @@ static int pinhole_flush(int argc, char **argv)
 
 	if (rc)
 		return rc;
-	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
-	if (fd < 0)
+	if (open_entry_maps(&fd, &admit_fd))
 		return EXIT_FAIL;
-	admit_fd = vfw_map_open(cli.pin_dir, VFW_MAP_ADMISSIONS);
-	if (admit_fd < 0) {
-		close(fd);
-		return EXIT_FAIL;
-	}
 	n = flush_map(fd);
 	if (n >= 0)
 		m = flush_map(admit_fd);

@@ -1298,13 +1298,20 @@ static void test_cuts(void **state)
 	}
 }
 
-static void lookup_pinhole(const struct fw *fw, const char *addr, __u16 port,
-			   __u8 proto, struct vfw_pinhole *val)
+/* The entry {addr, port, proto} of a map keyed like the pinholes; it must exist. */
+static void lookup_entry(int map_fd, const char *addr, __u16 port, __u8 proto,
+			 struct vfw_pinhole *val)
 {
 	struct vfw_pinhole_key key;
 
 	make_pinhole_key(&key, addr, port, proto);
-	assert_int_equal(bpf_map_lookup_elem(fw->pinholes, &key, val), 0);
+	assert_int_equal(bpf_map_lookup_elem(map_fd, &key, val), 0);
+}
+
+static void lookup_pinhole(const struct fw *fw, const char *addr, __u16 port,
+			   __u8 proto, struct vfw_pinhole *val)
+{
+	lookup_entry(fw->pinholes, addr, port, proto, val);
 }
 
 /* A pinhole hit bumps packets and bytes and stamps last_seen; nothing else. */
@@ -1485,15 +1492,6 @@ static int announced_entries(const struct fw *fw, struct vfw_pinhole_key *last)
 	return n;
 }
 
-static void lookup_admission(const struct fw *fw, const char *addr, __u16 port,
-			     struct vfw_pinhole *val)
-{
-	struct vfw_pinhole_key key;
-
-	make_pinhole_key(&key, addr, port, IPPROTO_UDP);
-	assert_int_equal(bpf_map_lookup_elem(fw->admissions, &key, val), 0);
-}
-
 /*
  * An admission is {far-end addr, our port, udp} and its RTCP twin (port +
  * 1), origin announced, no idle timeout, the call's hash as the daemon
@@ -1517,13 +1515,13 @@ static void test_announced_entry(void **state)
 	run_trunk_sdp(fw, TRUNK4, 4, C4(PEER4));
 	t1 = now_ns();
 	assert_int_equal(announced_entries(fw, &key), 2);
-	lookup_admission(fw, PEER4, 10002, &val);
+	lookup_entry(fw->admissions, PEER4, 10002, IPPROTO_UDP, &val);
 	assert_int_equal(val.origin, VFW_ORIGIN_ANNOUNCED);
 	assert_int_equal(val.idle_ns, 0);
 	assert_int_equal(val.call_hash, hash);
 	assert_in_range(val.created_ns, t0, t1);
 	assert_in_range(val.expires_ns, t0 + ttl, t1 + ttl);
-	lookup_admission(fw, PEER4, 10003, &val);
+	lookup_entry(fw->admissions, PEER4, 10003, IPPROTO_UDP, &val);
 	assert_int_equal(val.call_hash, hash);
 
 	/* the pair itself, under the same hash */
