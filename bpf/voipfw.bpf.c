@@ -100,6 +100,17 @@ struct {
 	__type(value, struct vfw_pinhole);
 } vfw_admissions SEC(".maps");
 
+/*
+ * Reply pinholes, opened by our SIP requests at TC egress: LRU, so the
+ * requests of a busy PBX evict their own oldest instead of failing.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VFW_MAX_REPLIES);
+	__type(key, struct vfw_reply_key);
+	__type(value, struct vfw_pinhole);
+} vfw_replies SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, VFW_MAX_FRAGS);
@@ -244,22 +255,14 @@ static __always_inline int pinhole_live(const struct vfw_pinhole *ph, __u64 now)
 }
 
 /*
- * Looks up {source, destination port, protocol} in map (vfw_pinholes or
- * vfw_admissions); any_source looks up {::, ...} instead. Returns
- * VFW_PASS_PINHOLE, or 1 if an expired entry matched, else 0.
+ * A matched entry: VFW_PASS_PINHOLE, or 1 if it has expired; 0 for no
+ * entry.
  */
-static __always_inline __u32 check_pinhole(struct xdp_md *ctx, void *map,
-					   const struct packet *p, int any_source)
+static __always_inline __u32 pass_entry(struct xdp_md *ctx,
+					struct vfw_pinhole *ph)
 {
-	struct vfw_pinhole_key key = {};
-	struct vfw_pinhole *ph;
 	__u64 now;
 
-	if (!any_source)
-		__builtin_memcpy(key.addr, p->saddr, 16);
-	key.local_port = p->dport;
-	key.proto = p->l4proto;
-	ph = bpf_map_lookup_elem(map, &key);
 	if (!ph)
 		return 0;
 	now = bpf_ktime_get_ns();   /* only on a match: scanners never pay it */
@@ -272,15 +275,79 @@ static __always_inline __u32 check_pinhole(struct xdp_md *ctx, void *map,
 	return VFW_PASS_PINHOLE;
 }
 
+/* {source, destination port, protocol} in vfw_pinholes or vfw_admissions. */
+static __always_inline __u32 check_pinhole(struct xdp_md *ctx, void *map,
+					   const struct packet *p)
+{
+	struct vfw_pinhole_key key = {};
+
+	__builtin_memcpy(key.addr, p->saddr, 16);
+	key.local_port = p->dport;
+	key.proto = p->l4proto;
+	return pass_entry(ctx, bpf_map_lookup_elem(map, &key));
+}
+
+/* The reply pinhole a packet to one of our SIP ports would answer, if any. */
+static __always_inline struct vfw_pinhole *reply_entry(const struct packet *p)
+{
+	struct vfw_reply_key key = {};
+
+	__builtin_memcpy(key.ph.addr, p->saddr, 16);
+	key.ph.local_port = p->dport;
+	key.ph.proto = p->l4proto;
+	key.remote_port = p->sport;
+	return bpf_map_lookup_elem(&vfw_replies, &key);
+}
+
+/* A SIP response starts with its version: "SIP/2.0 ". */
+static __always_inline int is_sip_response(const char *s, const void *end)
+{
+	if ((const void *)(s + 8) > end)
+		return 0;
+	return s[0] == 'S' && s[1] == 'I' && s[2] == 'P' && s[3] == '/' &&
+	       s[4] == '2' && s[5] == '.' && s[6] == '0' && s[7] == ' ';
+}
+
+/*
+ * What a reply pinhole lets in: over UDP only SIP responses (the target of
+ * our request must not use it to send requests of its own); over TCP the
+ * connection itself, which carries both.
+ */
+static __always_inline int reply_admits(const struct packet *p, const char *payload,
+					const void *end)
+{
+	return p->l4proto == IPPROTO_TCP || is_sip_response(payload, end);
+}
+
+/* Headers end well before this (a power of two minus one, for a mask). */
+#define VFW_PAYLOAD_OFF_MAX 0xfff
+
+/* XDP: a reply pinhole that admits this packet (payload at payload_off). */
+static __always_inline __u32 check_reply(struct xdp_md *ctx, const struct packet *p,
+					 __u32 payload_off)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct vfw_pinhole *ph = reply_entry(p);
+
+	if (!ph || payload_off > VFW_PAYLOAD_OFF_MAX)
+		return 0;
+	/* the mask restates that bound in a form the verifier tracks */
+	asm volatile("" : "+r"(payload_off));
+	if (!reply_admits(p, data + (payload_off & VFW_PAYLOAD_OFF_MAX), end))
+		return 0;
+	return pass_entry(ctx, ph);
+}
+
 /*
  * Verdict for a packet to a protected port: pinhole first, then trunk, then
- * (UDP media only) an admission from an offer/answer pair and last the
- * any-source twin of a ringing outbound call's offered port.
+ * (UDP media only) an admission from an offer/answer pair. Nothing admits
+ * a source no signalling named.
  */
 static __always_inline __u32 judge_protected(struct xdp_md *ctx,
-					     const struct packet *p, __u8 class)
+					     const struct packet *p, __u8 class,
+					     __u32 payload_off)
 {
-	__u32 pinhole = check_pinhole(ctx, &vfw_pinholes, p, 0);
+	__u32 pinhole = check_pinhole(ctx, &vfw_pinholes, p);
 	struct vfw_trunk *t;
 	int live;
 
@@ -290,12 +357,15 @@ static __always_inline __u32 judge_protected(struct xdp_md *ctx,
 	live = t && trunk_live(t);
 	if (live && (t->admit & admit_bit(class)))
 		return VFW_PASS_TRUNK;
-	if (class == VFW_CLASS_MEDIA && p->l4proto == IPPROTO_UDP) {
-		if (check_pinhole(ctx, &vfw_admissions, p, 0) == VFW_PASS_PINHOLE)
-			return VFW_PASS_ANNOUNCED;
-		/* our offer's port before the answer (daemon.c, any_source_twin) */
-		if (check_pinhole(ctx, &vfw_pinholes, p, 1) == VFW_PASS_PINHOLE)
+	if (class == VFW_CLASS_MEDIA && p->l4proto == IPPROTO_UDP &&
+	    check_pinhole(ctx, &vfw_admissions, p) == VFW_PASS_PINHOLE)
+		return VFW_PASS_ANNOUNCED;
+	if (class == VFW_CLASS_SIP) {
+		__u32 reply = check_reply(ctx, p, payload_off);
+
+		if (reply == VFW_PASS_PINHOLE)
 			return VFW_PASS_PINHOLE;
+		pinhole = pinhole ?: reply;
 	}
 	if (pinhole)
 		return VFW_DROP_PINHOLE_EXPIRED;
@@ -385,14 +455,14 @@ static __always_inline struct vfw_runtime *runtime(void)
  * Opens a pinhole, or gives an existing one a longer life (never a shorter
  * one, and never an expiry to a permanent one). Returns 1 when it opened.
  */
-static __always_inline int keep_pinhole_open(const struct vfw_pinhole_key *key,
+static __always_inline int keep_pinhole_open(void *map, const void *key,
 					     __u64 ttl_ns, __u64 idle_ns,
 					     __u32 origin)
 {
 	struct vfw_pinhole *ph, val = {};
 	__u64 now = bpf_ktime_get_ns();
 
-	ph = bpf_map_lookup_elem(&vfw_pinholes, key);
+	ph = bpf_map_lookup_elem(map, key);
 	if (ph) {
 		if (ttl_ns && ph->expires_ns && ph->expires_ns < now + ttl_ns)
 			ph->expires_ns = now + ttl_ns;
@@ -405,7 +475,7 @@ static __always_inline int keep_pinhole_open(const struct vfw_pinhole_key *key,
 	val.created_ns = now;
 	val.last_seen_ns = now;
 	val.origin = origin;
-	return bpf_map_update_elem(&vfw_pinholes, key, &val, BPF_NOEXIST) == 0;
+	return bpf_map_update_elem(map, key, &val, BPF_NOEXIST) == 0;
 }
 
 static __always_inline void tap_count(__u32 idx)
@@ -594,7 +664,7 @@ __noinline __u32 vfw_judge_ports(struct xdp_md *ctx, const struct packet *p,
 
 	if (!p)
 		return VFW_DROP_MALFORMED;
-	reason = judge_protected(ctx, p, class);
+	reason = judge_protected(ctx, p, class, payload_off);
 	/* answers to our own requests pass by their reply pinhole first */
 	if (class == VFW_CLASS_SIP && !is_drop(reason) && live_sip_trunk(p->saddr)) {
 		st = scan_scratch();
@@ -800,27 +870,32 @@ static __always_inline int is_sip_flow(const struct packet *p)
 }
 
 /*
- * Whose SIP the daemon may believe: a live SIP trunk's, or a reply pinhole's
- * (a pinhole on one of our SIP ports). A media pinhole does not count: its
- * holder could otherwise send "SIP" from source port 5060 to his RTP port
- * and have the daemon follow it. Checked here too because XDP may run in
- * monitor mode.
+ * Whose SIP the daemon may believe: a live SIP trunk's, or what a reply
+ * pinhole admits (a response from where our request went). A media pinhole
+ * does not count: its holder could otherwise send "SIP" from source port
+ * 5060 to his RTP port and have the daemon follow it. Checked here too
+ * because XDP may run in monitor mode. Global, reading the payload (at
+ * payload_off) by copy: verified once, not once per header path.
  */
-static __always_inline int source_trusted(const struct packet *p)
+__noinline int vfw_source_trusted(struct __sk_buff *skb, const struct packet *p,
+				  __u32 payload_off)
 {
-	struct vfw_pinhole_key key = {};
 	struct vfw_pinhole *ph;
-	__u64 now = bpf_ktime_get_ns();
+	char start[8];
 
+	if (!p)
+		return 0;
 	if (live_sip_trunk(p->saddr))
 		return 1;
 	if (class_of_port(p->dport, p->l4proto) != VFW_CLASS_SIP)
 		return 0;
-	__builtin_memcpy(key.addr, p->saddr, 16);
-	key.local_port = p->dport;
-	key.proto = p->l4proto;
-	ph = bpf_map_lookup_elem(&vfw_pinholes, &key);
-	return ph && pinhole_live(ph, now);
+	ph = reply_entry(p);
+	if (!ph || !pinhole_live(ph, bpf_ktime_get_ns()))
+		return 0;
+	if (p->l4proto == IPPROTO_TCP)
+		return 1;
+	return !bpf_skb_load_bytes(skb, payload_off, start, sizeof(start)) &&
+	       is_sip_response(start, start + sizeof(start));
 }
 
 /*
@@ -850,7 +925,7 @@ int voipfw_tc_ingress(struct __sk_buff *skb)
 
 	if (tc_begin(skb, &c, &p, &l3_off, VFW_TAP_INGRESS) || !is_sip_flow(&p))
 		return TC_ACT_OK;
-	if (!source_trusted(&p)) {
+	if (!vfw_source_trusted(skb, &p, c.pos - (void *)(long)skb->data)) {
 		tap_count(VFW_TAP_UNTRUSTED);
 		return TC_ACT_OK;
 	}
@@ -860,32 +935,45 @@ int voipfw_tc_ingress(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
-/* SIP responses start with the version; everything else is a request. */
+/*
+ * A SIP request starts with its method, an upper-case token (RFC 3261
+ * 25.1: in practice letters); a response with "SIP/". Keep-alive CRLFs
+ * and the rest of a TCP stream are neither.
+ */
 static __always_inline int is_sip_request(const struct cursor *c)
 {
 	const char *s = c->pos;
 
 	if ((void *)(s + 4) > c->end)
 		return 0;
+	if (s[0] < 'A' || s[0] > 'Z')
+		return 0;
 	return !(s[0] == 'S' && s[1] == 'I' && s[2] == 'P' && s[3] == '/');
 }
 
-/*
- * A pinhole from the packet's destination to its source port, or a longer
- * life for an existing one.
- */
-static __always_inline void open_return_pinhole(const struct packet *p,
-						__u64 ttl_ns, __u64 idle_ns,
-						__u32 origin)
+/* Egress media: a return pinhole from the packet's destination to its source port. */
+static __always_inline void open_media_return(const struct packet *p, __u64 idle_ns)
 {
 	struct vfw_pinhole_key key = {};
 
 	__builtin_memcpy(key.addr, p->daddr, 16);
 	key.local_port = p->sport;
 	key.proto = p->l4proto;
-	if (keep_pinhole_open(&key, ttl_ns, idle_ns, origin))
-		tap_count(origin == VFW_ORIGIN_REPLY ? VFW_TAP_REPLY_PINHOLE :
-						       VFW_TAP_EGRESS_MEDIA);
+	if (keep_pinhole_open(&vfw_pinholes, &key, 0, idle_ns, VFW_ORIGIN_EGRESS))
+		tap_count(VFW_TAP_EGRESS_MEDIA);
+}
+
+/* Our SIP request: a reply pinhole for exactly where it went, or a longer life. */
+static __always_inline void open_reply_pinhole(const struct packet *p, __u64 ttl_ns)
+{
+	struct vfw_reply_key key = {};
+
+	__builtin_memcpy(key.ph.addr, p->daddr, 16);
+	key.ph.local_port = p->sport;
+	key.ph.proto = p->l4proto;
+	key.remote_port = p->dport;
+	if (keep_pinhole_open(&vfw_replies, &key, ttl_ns, 0, VFW_ORIGIN_REPLY))
+		tap_count(VFW_TAP_REPLY_PINHOLE);
 }
 
 /*
@@ -962,15 +1050,14 @@ int voipfw_tc_egress(struct __sk_buff *skb)
 	sport_class = class_of_port(p.sport, p.l4proto);
 	if (sport_class == VFW_CLASS_MEDIA) {
 		if (rt && rt->egress_media_idle_ns && p.l4proto == IPPROTO_UDP)
-			open_return_pinhole(&p, 0, rt->egress_media_idle_ns,
-					    VFW_ORIGIN_EGRESS);
+			open_media_return(&p, rt->egress_media_idle_ns);
 		return TC_ACT_OK;
 	}
 	if (!is_sip_flow(&p))
 		return TC_ACT_OK;
 	if (sport_class == VFW_CLASS_SIP && rt && rt->reply_ttl_ns &&
 	    is_sip_request(&c))
-		open_return_pinhole(&p, rt->reply_ttl_ns, 0, VFW_ORIGIN_REPLY);
+		open_reply_pinhole(&p, rt->reply_ttl_ns);
 	if (p.frag == FRAG_FIRST)
 		mark_frag_tap(&p);
 	tap_copy(skb, l3_off, VFW_TAP_EGRESS);

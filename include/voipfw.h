@@ -75,6 +75,7 @@ enum vfw_origin {
 	VFW_ORIGIN_EGRESS = 5,   /* opened by media the VoIP system sent */
 	VFW_ORIGIN_CONFIG = 6,   /* from the daemon's config file */
 	VFW_ORIGIN_ANNOUNCED = 7, /* offer and answer seen by the kernel (vfw_admissions) */
+	/* VFW_ORIGIN_REPLY entries live in vfw_replies, keyed by vfw_reply_key */
 };
 
 struct vfw_trunk {
@@ -100,6 +101,18 @@ struct vfw_pinhole {
 	__u64 call_hash;    /* which call opened it (0 = none), see userspace */
 	__u32 origin;       /* enum vfw_origin */
 	__u32 pad;
+};
+
+/*
+ * A reply pinhole: the exact address and port one of our SIP requests went
+ * to, and the port it left from. Only SIP responses from there pass (over
+ * UDP; over TCP the connection itself), so a request's target cannot use
+ * the pinhole to send requests of its own. Value: struct vfw_pinhole.
+ */
+struct vfw_reply_key {
+	struct vfw_pinhole_key ph; /* addr, local_port (our source port), proto */
+	__u16 remote_port;         /* host order: the request's destination port */
+	__u16 pad;
 };
 
 /* Remembered verdict of a fragmented datagram, keyed like the kernel's reassembly. */
@@ -239,6 +252,7 @@ struct vfw_negotiation {
 
 #define VFW_MAX_NEGOTIATIONS 1024
 #define VFW_MAX_ADMISSIONS   4096
+#define VFW_MAX_REPLIES      4096
 
 /* Default map sizes (the daemon may change them before the first load). */
 #define VFW_MAX_TRUNKS    4096

@@ -28,9 +28,20 @@ static void pinhole_usage(void)
 	       "A pinhole lets REMOTE_IP reach LOCAL_PORT (a protected port) on the\n"
 	       "WAN interface. --proto defaults to udp, --ttl to %llu seconds\n"
 	       "(0 = no expiry), --idle to none (closes after SECONDS without packets).\n"
-	       "list also shows the kernel's own short-lived media admissions (origin\n"
-	       "announced: a call's offer and answer paired them); flush removes both.\n",
+	       "list also shows what the kernel opens itself, for seconds: media\n"
+	       "admissions (origin announced: a call's offer and answer paired them)\n"
+	       "and reply pinholes (origin reply: SIP responses from where one of our\n"
+	       "requests went, REMOTE_IP:PORT). flush removes all three kinds.\n",
 	       DEFAULT_TTL_SECONDS);
+}
+
+static bool addr_unspecified(const __u8 addr[16])
+{
+	static const __u8 zero[16];
+	__u8 v4zero[16];
+
+	vfw_map_ipv4(v4zero, zero);
+	return !memcmp(addr, zero, 16) || !memcmp(addr, v4zero, 16);
 }
 
 /* REMOTE_IP LOCAL_PORT [--proto P], leaving other options to the caller. */
@@ -52,6 +63,9 @@ static int parse_pinhole_key(int *argc, char **argv,
 		return usage_error("needs REMOTE_IP LOCAL_PORT");
 	if (vfw_parse_addr(argv[0], addr, &ipv4))
 		return usage_error("bad remote address '%s' (one IPv4 or IPv6 address)",
+				   argv[0]);
+	if (addr_unspecified(addr))
+		return usage_error("bad remote address '%s' (the unspecified address sends nothing)",
 				   argv[0]);
 	if (vfw_parse_port(argv[1], &port))
 		return usage_error("bad local port '%s' (1-65535)", argv[1]);
@@ -154,22 +168,35 @@ static const char *call_id_of(int calls_fd, __u64 call_hash, char *buf,
 	return buf;
 }
 
-static void print_pinhole_plain(const struct vfw_pinhole_key *k,
+/* "addr", or for a reply pinhole "addr:port" ("[v6]:port"). */
+static const char *remote_str(const struct vfw_reply_key *k, char *buf, size_t len)
+{
+	char addr[VFW_ADDR_STRLEN];
+
+	vfw_addr_str(k->ph.addr, addr, sizeof(addr));
+	if (!k->remote_port)
+		snprintf(buf, len, "%s", addr);
+	else if (vfw_addr_is_ipv4(k->ph.addr))
+		snprintf(buf, len, "%s:%u", addr, k->remote_port);
+	else
+		snprintf(buf, len, "[%s]:%u", addr, k->remote_port);
+	return buf;
+}
+
+static void print_pinhole_plain(const struct vfw_reply_key *rk,
 				const struct vfw_pinhole *v, __u64 now,
 				const char *call_id)
 {
-	char addr[VFW_ADDR_STRLEN], left[32], port[8];
+	const struct vfw_pinhole_key *k = &rk->ph;
+	char remote[VFW_ADDR_STRLEN + 8], left[32], port[8];
 
-	static const __u8 any_addr[16];
-
-	/* address :: : any source (an outbound call's offered port, daemon.c) */
 	snprintf(port, sizeof(port), "%u", k->local_port);
 	if (vfw_pinhole_expired(v, now))
 		snprintf(left, sizeof(left), "expired");
 	else
 		fmt_remaining(v->expires_ns, now, left, sizeof(left));
 	printf("%-40s %-5s %-6s %-9s %10llu %12llu %8llus %-9s %s\n",
-	       memcmp(k->addr, any_addr, 16) ? vfw_addr_str(k->addr, addr, sizeof(addr)) : "any",
+	       remote_str(rk, remote, sizeof(remote)),
 	       vfw_proto_name(k->proto), port,
 	       vfw_origin_name(v->origin), (unsigned long long)v->packets,
 	       (unsigned long long)v->bytes,
@@ -178,15 +205,18 @@ static void print_pinhole_plain(const struct vfw_pinhole_key *k,
 	       left, *call_id ? call_id : "-");
 }
 
-static void print_pinhole_json(const struct vfw_pinhole_key *k,
+static void print_pinhole_json(const struct vfw_reply_key *rk,
 			       const struct vfw_pinhole *v, __u64 now,
 			       const char *call_id)
 {
+	const struct vfw_pinhole_key *k = &rk->ph;
 	char addr[VFW_ADDR_STRLEN];
 	struct json *j = &cli.jw;
 
 	json_object_start(j);
 	json_kv_string(j, "remote", vfw_addr_str(k->addr, addr, sizeof(addr)));
+	if (rk->remote_port)
+		json_kv_uint(j, "remote_port", rk->remote_port);
 	json_kv_string(j, "proto", vfw_proto_name(k->proto));
 	json_kv_uint(j, "local_port", k->local_port);
 	json_kv_string(j, "origin", vfw_origin_name(v->origin));
@@ -212,9 +242,14 @@ static void print_pinhole_json(const struct vfw_pinhole_key *k,
 	json_object_end(j);
 }
 
+/*
+ * Prints every entry of a pinhole, admission or reply map. A reply key is a
+ * pinhole key and the remote port, so one buffer of that size reads all
+ * three (remote_port stays 0 for the other two).
+ */
 static void list_entries(int fd, int calls_fd, __u64 now)
 {
-	struct vfw_pinhole_key key, next, *prev = NULL;
+	struct vfw_reply_key key = {}, next = {}, *prev = NULL;
 	struct vfw_pinhole val;
 	char call_id[VFW_CALL_ID_MAX + 1];
 
@@ -231,19 +266,32 @@ static void list_entries(int fd, int calls_fd, __u64 now)
 	}
 }
 
-/*
- * Opens the pinhole map and the kernel's admissions, the two maps of what
- * may reach a protected port: both, or neither (the error is logged).
- */
-static int open_entry_maps(int *fd, int *admit_fd)
+/* The maps of what may reach a protected port besides trunks. */
+enum { ENTRY_PINHOLES, ENTRY_ADMISSIONS, ENTRY_REPLIES, ENTRY_MAPS };
+
+static const enum vfw_map_id entry_map_ids[ENTRY_MAPS] = {
+	[ENTRY_PINHOLES] = VFW_MAP_PINHOLES,
+	[ENTRY_ADMISSIONS] = VFW_MAP_ADMISSIONS,
+	[ENTRY_REPLIES] = VFW_MAP_REPLIES,
+};
+
+static void close_entry_maps(int fds[ENTRY_MAPS], int n)
 {
-	*fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
-	if (*fd < 0)
-		return -1;
-	*admit_fd = vfw_map_open(cli.pin_dir, VFW_MAP_ADMISSIONS);
-	if (*admit_fd < 0) {
-		close(*fd);
-		return -1;
+	while (n-- > 0)
+		close(fds[n]);
+}
+
+/* All of them, or none (the error is logged). */
+static int open_entry_maps(int fds[ENTRY_MAPS])
+{
+	int i;
+
+	for (i = 0; i < ENTRY_MAPS; i++) {
+		fds[i] = vfw_map_open(cli.pin_dir, entry_map_ids[i]);
+		if (fds[i] < 0) {
+			close_entry_maps(fds, i);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -251,11 +299,11 @@ static int open_entry_maps(int *fd, int *admit_fd)
 static int pinhole_list(int argc, char **argv)
 {
 	__u64 now = vfw_now_ns();
-	int fd, admit_fd, calls_fd, rc = expect_no_more(argc, argv);
+	int fds[ENTRY_MAPS], calls_fd, i, rc = expect_no_more(argc, argv);
 
 	if (rc)
 		return rc;
-	if (open_entry_maps(&fd, &admit_fd))
+	if (open_entry_maps(fds))
 		return EXIT_FAIL;
 	calls_fd = vfw_map_open(cli.pin_dir, VFW_MAP_CALLS);
 	if (cli.json)
@@ -264,23 +312,22 @@ static int pinhole_list(int argc, char **argv)
 		printf("%-40s %-5s %-6s %-9s %10s %12s %9s %-9s %s\n", "REMOTE",
 		       "PROTO", "LOCAL", "ORIGIN", "PACKETS", "BYTES", "IDLE",
 		       "EXPIRES", "CALL");
-	list_entries(fd, calls_fd, now);
-	list_entries(admit_fd, calls_fd, now);
+	for (i = 0; i < ENTRY_MAPS; i++)
+		list_entries(fds[i], calls_fd, now);
 	if (cli.json) {
 		json_array_end(&cli.jw);
 		json_finish(&cli.jw);
 	}
 	if (calls_fd >= 0)
 		close(calls_fd);
-	close(admit_fd);
-	close(fd);
+	close_entry_maps(fds, ENTRY_MAPS);
 	return EXIT_OK;
 }
 
 /* Deletes every entry of fd; returns how many, or -1 (logged). */
 static int flush_map(int fd)
 {
-	struct vfw_pinhole_key key;
+	struct vfw_reply_key key;   /* the largest of the three keys */
 	int n = 0;
 
 	/* Always delete the first key: deleting while walking skips entries. */
@@ -296,29 +343,36 @@ static int flush_map(int fd)
 
 static int pinhole_flush(int argc, char **argv)
 {
-	int fd, admit_fd, n, m = 0, rc = expect_no_more(argc, argv);
+	int fds[ENTRY_MAPS], n[ENTRY_MAPS] = { 0 }, i, rc = expect_no_more(argc, argv);
 
 	if (rc)
 		return rc;
-	if (open_entry_maps(&fd, &admit_fd))
+	if (open_entry_maps(fds))
 		return EXIT_FAIL;
-	n = flush_map(fd);
-	if (n >= 0)
-		m = flush_map(admit_fd);
-	close(admit_fd);
-	close(fd);
-	if (n < 0 || m < 0)
-		return EXIT_FAIL;
+	for (i = 0; i < ENTRY_MAPS && rc == EXIT_OK; i++) {
+		n[i] = flush_map(fds[i]);
+		if (n[i] < 0)
+			rc = EXIT_FAIL;
+	}
+	close_entry_maps(fds, ENTRY_MAPS);
+	if (rc)
+		return rc;
 	if (cli.json) {
 		json_object_start(&cli.jw);
-		json_kv_uint(&cli.jw, "flushed", n);
-		json_kv_uint(&cli.jw, "admissions_flushed", m);
+		json_kv_uint(&cli.jw, "flushed", n[ENTRY_PINHOLES]);
+		json_kv_uint(&cli.jw, "admissions_flushed", n[ENTRY_ADMISSIONS]);
+		json_kv_uint(&cli.jw, "replies_flushed", n[ENTRY_REPLIES]);
 		json_object_end(&cli.jw);
 		json_finish(&cli.jw);
 	} else {
-		printf("flushed %d pinhole%s", n, n == 1 ? "" : "s");
-		if (m)
-			printf(" and %d admission%s", m, m == 1 ? "" : "s");
+		printf("flushed %d pinhole%s", n[ENTRY_PINHOLES],
+		       n[ENTRY_PINHOLES] == 1 ? "" : "s");
+		if (n[ENTRY_ADMISSIONS])
+			printf(", %d admission%s", n[ENTRY_ADMISSIONS],
+			       n[ENTRY_ADMISSIONS] == 1 ? "" : "s");
+		if (n[ENTRY_REPLIES])
+			printf(", %d reply pinhole%s", n[ENTRY_REPLIES],
+			       n[ENTRY_REPLIES] == 1 ? "" : "s");
 		printf("\n");
 	}
 	return EXIT_OK;

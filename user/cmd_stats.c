@@ -83,7 +83,7 @@ struct status {
 	struct vfw_iface ifaces[VFW_MAX_IFACES];
 	bool link_ok[VFW_MAX_IFACES];
 	int n_ifaces;
-	struct map_fill fill[5];
+	struct map_fill fill[6];
 	__u32 protected_udp, protected_tcp;
 	__u64 tap[VFW_TAP_COUNTER_MAX];
 	struct vfw_runtime rt;
@@ -169,6 +169,8 @@ static int read_status(struct status *st)
 			       &st->fill[3]);
 	err = err ?: read_fill(fds[VFW_MAP_ADMISSIONS], "admissions",
 			       sizeof(struct vfw_pinhole_key), &st->fill[4]);
+	err = err ?: read_fill(fds[VFW_MAP_REPLIES], "replies",
+			       sizeof(struct vfw_reply_key), &st->fill[5]);
 	err = err ?: vfw_tap_stats_read(fds[VFW_MAP_TAP_STATS], st->tap);
 	err = err ?: vfw_runtime_read(fds[VFW_MAP_RUNTIME], &st->rt);
 	err = err ?: count_protected(fds[VFW_MAP_PORTS], st);

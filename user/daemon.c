@@ -199,34 +199,6 @@ static void close_pinhole(struct daemon *d, const struct vfw_event *ev)
 		bpf_map_delete_elem(fd, &key);
 }
 
-/*
- * Media that overtakes the answer naming its source: the far end may start
- * sending as it answers, and when its SIP goes through a proxy and its media
- * does not, the first packets arrive before any SDP has named their address.
- * While a provisional pinhole stands for our offered port (outbound call, no
- * answer yet), its any-source twin {::, port} admits such media; the answer
- * narrows it (the provisional pinhole is updated or closed, and the twin goes
- * with it). Its life is capped at setup_timeout, so a twin left behind by a
- * crash does not outlive an unanswered call.
- */
-static void any_source_twin(struct daemon *d, const struct vfw_event *ev)
-{
-	struct vfw_event twin = *ev;
-	__u64 cap;
-
-	if (!d->cfg.provisional_any_source)
-		return;
-	memset(twin.addr, 0, sizeof(twin.addr));
-	if (ev->type != VFW_EV_PINHOLE_CLOSE && ev->provisional) {
-		cap = vfw_now_ns() + (__u64)d->cfg.setup_timeout * NSEC;
-		if (!twin.expires_ns || twin.expires_ns > cap)
-			twin.expires_ns = cap;
-		put_pinhole(d, &twin);
-	} else if (ev->type != VFW_EV_PINHOLE_OPEN) {
-		close_pinhole(d, &twin);
-	}
-}
-
 static void log_event(struct daemon *d, const struct vfw_event *ev, __u64 now)
 {
 	__u32 suppressed;
@@ -286,11 +258,9 @@ static void on_event(void *ctx, const struct vfw_event *ev)
 	case VFW_EV_PINHOLE_OPEN:
 	case VFW_EV_PINHOLE_UPDATE:
 		put_pinhole(d, ev);
-		any_source_twin(d, ev);
 		break;
 	case VFW_EV_PINHOLE_CLOSE:
 		close_pinhole(d, ev);
-		any_source_twin(d, ev);
 		break;
 	default:
 		break;

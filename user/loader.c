@@ -89,6 +89,8 @@ static struct bpf_map *skel_map(struct voipfw_bpf *skel, enum vfw_map_id id)
 		return skel->maps.vfw_negotiations;
 	case VFW_MAP_ADMISSIONS:
 		return skel->maps.vfw_admissions;
+	case VFW_MAP_REPLIES:
+		return skel->maps.vfw_replies;
 	default:
 		return NULL;
 	}

@@ -58,6 +58,9 @@ static const struct map_layout layouts[VFW_MAP_COUNT] = {
 	[VFW_MAP_ADMISSIONS] = { "admissions", BPF_MAP_TYPE_LRU_HASH,
 				 sizeof(struct vfw_pinhole_key),
 				 sizeof(struct vfw_pinhole) },
+	[VFW_MAP_REPLIES] = { "replies", BPF_MAP_TYPE_LRU_HASH,
+			      sizeof(struct vfw_reply_key),
+			      sizeof(struct vfw_pinhole) },
 };
 
 const char *vfw_map_pin_name(enum vfw_map_id id)

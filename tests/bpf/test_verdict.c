@@ -65,7 +65,7 @@ struct fw {
 	__u32 monitor;
 	struct voipfw_bpf *skel;
 	int prog, egress, stats, ports, trunks, pinholes, frags, runtime;
-	int negotiations, admissions;
+	int negotiations, admissions, replies;
 };
 
 static struct fw fws[N_INST] = {
@@ -126,10 +126,16 @@ static int write_default_ports(const struct fw *fw)
 	return 0;
 }
 
-/* What the loader writes at attach: the offer/answer pairing on, the default window. */
+/*
+ * What the loader writes at attach: reply pinholes and the offer/answer
+ * pairing on, their default windows (seconds: the pairing's).
+ */
 static int set_announce_ttl(const struct fw *fw, __u32 seconds)
 {
-	struct vfw_runtime rt = { .announce_ttl_s = seconds };
+	struct vfw_runtime rt = {
+		.announce_ttl_s = seconds,
+		.reply_ttl_ns = VFW_DEFAULT_REPLY_TTL_NS,
+	};
 	__u32 zero = 0;
 
 	return bpf_map_update_elem(fw->runtime, &zero, &rt, BPF_ANY);
@@ -150,6 +156,7 @@ static int fw_load(struct fw *fw)
 	fw->egress = bpf_program__fd(fw->skel->progs.voipfw_tc_egress);
 	fw->negotiations = bpf_map__fd(fw->skel->maps.vfw_negotiations);
 	fw->admissions = bpf_map__fd(fw->skel->maps.vfw_admissions);
+	fw->replies = bpf_map__fd(fw->skel->maps.vfw_replies);
 	fw->stats = bpf_map__fd(fw->skel->maps.vfw_stats);
 	fw->ports = bpf_map__fd(fw->skel->maps.vfw_ports);
 	fw->trunks = bpf_map__fd(fw->skel->maps.vfw_trunks);
@@ -339,6 +346,7 @@ static void clear_maps(const struct fw *fw)
 	clear_map(fw->frags);
 	clear_map(fw->negotiations);
 	clear_map(fw->admissions);
+	clear_map(fw->replies);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -505,6 +513,11 @@ struct row {
 #define TEXT(t)      .text = (t), .payload = sizeof(t) - 1
 #define SIP_UDP(t)   .proto = IPPROTO_UDP, .sport = 5060, .dport = 5060, TEXT(t)
 #define SIP_TCP(t)   .proto = IPPROTO_TCP, .sport = 5060, .dport = 5060, TEXT(t)
+#define SIP_UDP_FROM(port, t) .proto = IPPROTO_UDP, .sport = (port), .dport = 5060, TEXT(t)
+#define SIP_UDP_TO(port, t)   .proto = IPPROTO_UDP, .sport = 5060, .dport = (port), TEXT(t)
+#define OUR_OPTIONS   "OPTIONS sip:ping@203.0.113.20 SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n"
+#define THEIR_OPTIONS "OPTIONS sip:100@192.0.2.1 SIP/2.0\r\nCSeq: 7 OPTIONS\r\n\r\n"
+#define THEIR_200     "SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\n\r\n"
 #define C4(a)        "c=IN IP4 " a "\r\n"
 #define C6(a)        "c=IN IP6 " a "\r\n"
 #define OUT4(to)     .family = 4, .src = WAN4, .dst = (to)
@@ -630,17 +643,40 @@ static const struct row rows[] = {
 	    STEP(PASS(PINHOLE), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
 	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)) },
 	  .pinholes = PINHOLES(LIVE_PH(TRUNK4, 5060, IPPROTO_UDP)) },
-	{ "offered port before the answer: any source (the daemon's twin {::, port})", ETH,
-	  { STEP(PASS(PINHOLE), V4(SCAN4), UDP(10002)),
-	    STEP(PASS(PINHOLE), V6(SCAN6), UDP(10002)),
-	    STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10004)) },
-	  .pinholes = PINHOLES(LIVE_PH("::", 10002, IPPROTO_UDP)) },
-	{ "any-source entries never open sip ports", ETH,
-	  { STEP(DROP(NO_TRUST), V4(SCAN4), UDP(5060)) },
-	  .pinholes = PINHOLES(LIVE_PH("::", 5060, IPPROTO_UDP)) },
-	{ "any-source entry expired: dropped", ETH,
-	  { STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10002)) },
-	  .pinholes = PINHOLES(EXPIRED_PH("::", 10002, IPPROTO_UDP)) },
+	{ "our offered port before the answer: no source admitted", ETH,
+	  { STEP(SENT, OUT4(TRUNK4), SIP_UDP(OUR_INVITE)),
+	    STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10002)),
+	    STEP(DROP(NO_TRUST), V6(SCAN6), UDP(10002)) } },
+	{ "an entry from the unspecified address admits no one", ETH,
+	  { STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10002)),
+	    STEP(DROP(NO_TRUST), V4(SCAN4), UDP(5060)) },
+	  .pinholes = PINHOLES(LIVE_PH("::", 10002, IPPROTO_UDP),
+			       LIVE_PH("::", 5060, IPPROTO_UDP)) },
+	/* --- reply pinholes: our request's destination may answer, nothing more */
+	{ "reply pinhole: the response from where our request went", ETH,
+	  { STEP(SENT, OUT4(PEER4), SIP_UDP(OUR_OPTIONS)),
+	    STEP(PASS(PINHOLE), V4(PEER4), SIP_UDP(THEIR_200)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), SIP_UDP(THEIR_OPTIONS)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), SIP_UDP("SIP/2.0200 OK\r\n")),
+	    STEP(DROP(NO_TRUST), V4(PEER4), SIP_UDP_FROM(5080, THEIR_200)),
+	    STEP(DROP(NO_TRUST), V4(SCAN4), SIP_UDP(THEIR_200)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
+	{ "reply pinhole over ipv6", ETH,
+	  { STEP(SENT, OUT6(PEER6), SIP_UDP(OUR_OPTIONS)),
+	    STEP(PASS(PINHOLE), V6(PEER6), SIP_UDP(THEIR_200)),
+	    STEP(DROP(NO_TRUST), V6(PEER6), SIP_UDP(THEIR_OPTIONS)) } },
+	{ "reply pinhole: a response from our port to another port opens none", ETH,
+	  { STEP(SENT, OUT4(PEER4), SIP_UDP_TO(5080, OUR_OPTIONS)),
+	    STEP(PASS(PINHOLE), V4(PEER4), SIP_UDP_FROM(5080, THEIR_200)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), SIP_UDP(THEIR_200)) } },
+	{ "reply pinhole over tcp: the connection, requests too", ETH,
+	  { STEP(SENT, OUT4(PEER4), SIP_TCP(OUR_OPTIONS)),
+	    STEP(PASS(PINHOLE), V4(PEER4), SIP_TCP(THEIR_OPTIONS)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), SIP_UDP(THEIR_200)) } },
+	{ "reply pinhole: a keep-alive or our response opens none", ETH,
+	  { STEP(SENT, OUT4(PEER4), SIP_UDP("\r\n\r\n")),
+	    STEP(SENT, OUT4(PEER4), SIP_UDP(THEIR_200)),
+	    STEP(DROP(NO_TRUST), V4(PEER4), SIP_UDP(THEIR_200)) } },
 	{ "offer/answer: not from sdp of a pinhole source", ETH,
 	  { STEP(SENT, OUT4(PEER4), SIP_UDP(OUR_INVITE)),
 	    STEP(PASS(PINHOLE), V4(PEER4), SIP_UDP(SDP_200(C4(SCAN4)))),
@@ -650,9 +686,9 @@ static const struct row rows[] = {
 	  { WE_OFFER,
 	    STEP(DROP(NO_TRUST), V4(SCAN4), SIP_UDP(SDP_200(C4(PEER4)))),
 	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
-	{ "offer/answer: not from sdp of an expired trunk", ETH,
+	{ "offer/answer: not from sdp of an expired trunk (passing by the reply pinhole)", ETH,
 	  { STEP(SENT, OUT4(OLD4), SIP_UDP(OUR_INVITE)),
-	    STEP(DROP(TRUNK_EXPIRED), V4(OLD4), SIP_UDP(SDP_200(C4(PEER4)))),
+	    STEP(PASS(PINHOLE), V4(OLD4), SIP_UDP(SDP_200(C4(PEER4)))),
 	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)) } },
 	{ "offer/answer: not for tcp media", ETH,
 	  { WE_OFFER,

@@ -101,7 +101,6 @@ static void test_defaults(void **state)
 	assert_false(c->egress_media);
 	assert_int_equal(c->egress_media_idle, 60);
 	assert_true(c->provisional_pinholes);
-	assert_true(c->provisional_any_source);
 	assert_int_equal(c->announced_media, 5);
 	assert_int_equal(c->registration_grace, 60);
 	assert_int_equal(c->pinhole_idle, 60);
@@ -212,7 +211,6 @@ static void test_every_key(void **state)
 	assert_int_equal(c->egress_media_idle, 30);
 	assert_false(c->provisional_pinholes);
 	assert_int_equal(c->announced_media, 0);
-	assert_false(c->provisional_any_source);
 	assert_int_equal(c->registration_grace, 0);
 	assert_int_equal(c->pinhole_idle, 0);
 	assert_int_equal(c->call_max, 7200);
@@ -240,6 +238,10 @@ static void test_booleans(void **state)
 	bad("[learning]\negress_media = y\n", 2, "[learning] egress_media = 'y'", "yes/no", NULL);
 	bad("[learning]\negress_media = 2\n", 2, "egress_media", NULL);
 	bad("[learning]\negress_media = yes please\n", 2, "'yes please'", NULL);
+	/* removed: "no" still loads (above), "yes" names why */
+	bad("[learning]\nprovisional_any_source = yes\n", 2,
+	    "[learning] provisional_any_source = 'yes'", "no longer supported", NULL);
+	bad("[learning]\nprovisional_any_source = maybe\n", 2, "yes/no", NULL);
 }
 
 static void test_words(void **state)

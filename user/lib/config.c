@@ -170,12 +170,11 @@ static int split(char *s, const char *seps, char **tok, int max, bool keep_empty
 
 /* ---- value parsers ---- */
 
-static int set_bool(struct parse *p, const struct key_def *k, const char *v,
-		    char *why)
+/* yes/no and friends into *b; -EINVAL with the reason in why. */
+static int parse_bool(const char *v, bool *b, char *why)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
 	static const char *const no[] = { "no", "false", "off", "0" };
-	bool *b = field(p, k);
 	size_t i;
 
 	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
@@ -190,6 +189,33 @@ static int set_bool(struct parse *p, const struct key_def *k, const char *v,
 	}
 	snprintf(why, WHY_MAX, "expected yes/no, true/false, on/off or 1/0");
 	return -EINVAL;
+}
+
+static int set_bool(struct parse *p, const struct key_def *k, const char *v,
+		    char *why)
+{
+	return parse_bool(v, field(p, k), why);
+}
+
+/*
+ * provisional_any_source (an outbound call's offered ports open to any
+ * source until the answer) is gone: anyone could reach a ringing call's
+ * ports. "no" is what voipfw does now, so files that say so still load.
+ */
+static int set_removed_any_source(struct parse *p, const struct key_def *k,
+				  const char *v, char *why)
+{
+	bool any_source;
+
+	(void)p;
+	(void)k;
+	if (parse_bool(v, &any_source, why))
+		return -EINVAL;
+	if (any_source) {
+		snprintf(why, WHY_MAX, "no longer supported: media is admitted only from the address the call's SDP names; remove the line");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int set_u32(struct parse *p, const struct key_def *k, const char *v,
@@ -575,7 +601,7 @@ static const struct key_def keys[K_COUNT] = {
 	[K_EGRESS_MEDIA_IDLE] = NUM("learning", egress_media_idle,
 				    VFW_CONFIG_EGRESS_IDLE_MIN, VFW_CONFIG_EGRESS_IDLE_MAX),
 	[K_PROVISIONAL] = BOOL("learning", provisional_pinholes),
-	[K_ANY_SOURCE] = BOOL("learning", provisional_any_source),
+	[K_ANY_SOURCE] = KEY("learning", "provisional_any_source", set_removed_any_source),
 	[K_ANNOUNCED_MEDIA] = NUM_OFF("learning", announced_media,
 				      VFW_CONFIG_ANNOUNCED_MIN, VFW_CONFIG_ANNOUNCED_MAX),
 	[K_REG_GRACE] = NUM("timeouts", registration_grace, 0, VFW_CONFIG_REG_GRACE_MAX),
@@ -621,7 +647,6 @@ int vfw_config_defaults(struct vfw_config *c)
 	c->egress_media = false;
 	c->egress_media_idle = 60;
 	c->provisional_pinholes = true;
-	c->provisional_any_source = true;
 	c->announced_media = VFW_DEFAULT_ANNOUNCE_TTL_S;
 	c->registration_grace = 60;
 	c->max_registration_trust = 14400;

@@ -131,7 +131,6 @@ struct vfw_config {
 	bool egress_media;           /* open pinholes from media we send */
 	__u32 egress_media_idle;
 	bool provisional_pinholes;   /* see tracker.h, "the setup race" */
-	bool provisional_any_source; /* and their any-source twins (daemon.c) */
 	__u32 announced_media;       /* seconds; 0 = off (voipfw.h, vfw_runtime) */
 
 	/* [timeouts] */
