@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	make gcc clang llvm libclang-rt-dev pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
-	linux-libc-dev libinih-dev libpcap-dev libsystemd-dev
+	linux-libc-dev libinih-dev libpcap-dev libsystemd-dev libnetfilter-conntrack-dev
 	# tests
 	libcmocka-dev iproute2 nftables ethtool python3 util-linux procps
 	dnsmasq-base systemd

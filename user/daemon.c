@@ -30,6 +30,7 @@
 #include "names.h"
 #include "pipeline.h"
 #include "ratelimit.h"
+#include "sender.h"
 #include "state.h"
 
 #define NSEC              1000000000ULL
@@ -44,6 +45,7 @@ struct daemon {
 	int fds[VFW_MAP_COUNT];
 	struct ring_buffer *rb;
 	struct vfw_pipeline *pipe;
+	struct vfw_sender *sender;  /* whose outgoing SIP is the VoIP system's */
 	struct vfw_ratelimit warnings;   /* tracker warnings, per reason */
 	struct vfw_dns *dns;        /* resolver thread for DNS-named trunks */
 	/* calls whose record must be saved once the current packet is done */
@@ -598,6 +600,7 @@ static void reload(struct daemon *d)
 	fresh.n_ifaces = d->cfg.n_ifaces;
 	memcpy(fresh.pin_dir, d->cfg.pin_dir, sizeof(fresh.pin_dir));
 	d->cfg = fresh;
+	vfw_sender_configure(d->sender, &d->cfg);
 	if (apply_config(d) == 0)
 		pr_info("reloaded %s", d->config_path);
 	if (d->dns)
@@ -625,6 +628,14 @@ static int setup(struct daemon *d)
 	d->pipe = vfw_pipeline_new(&tcfg, sink);
 	if (!d->pipe)
 		return -ENOMEM;
+	d->sender = vfw_sender_new(&d->cfg);
+	if (!d->sender) {
+		err = -errno;
+		pr_err("cannot ask conntrack who sends outgoing SIP (needed to follow only voip_hosts): %s",
+		       strerror(-err));
+		return err;
+	}
+	vfw_pipeline_set_sender_filter(d->pipe, vfw_sender_is_voip_host, d->sender);
 	restore_calls(d);
 	d->rb = ring_buffer__new(d->fds[VFW_MAP_TAP], on_tap, d, NULL);
 	if (!d->rb) {
@@ -653,6 +664,7 @@ static void teardown(struct daemon *d)
 		apply_runtime(d, false);
 	ring_buffer__free(d->rb);
 	vfw_pipeline_free(d->pipe);
+	vfw_sender_free(d->sender);
 	vfw_maps_close(d->fds);
 }
 

@@ -48,6 +48,8 @@ fwd_config() {
 		echo "pin_dir = $E2E_PINDIR"
 		echo "mode = ${v[mode]}"
 		echo "xdp_mode = native"
+		echo "voip_hosts = $PBX_IP"
+		echo "voip_hosts = $PBX_IP6"
 		echo "[ports]"
 		echo "sip_udp = $SIP_PORT"
 		echo "sip_tcp = none"

@@ -46,6 +46,35 @@ static void test_prefix_valid(void **state)
 	prefix_ok("::/0", "::/0", 0);
 }
 
+static bool contains(const char *prefix, const char *addr)
+{
+	struct vfw_prefix p;
+	const char *why;
+	__u8 a[16];
+	bool ipv4;
+
+	assert_int_equal(vfw_parse_prefix(prefix, &p, &why), 0);
+	assert_int_equal(vfw_parse_addr(addr, a, &ipv4), 0);
+	return vfw_prefix_contains(&p, a);
+}
+
+static void test_prefix_contains(void **state)
+{
+	(void)state;
+	assert_true(contains("192.168.1.0/24", "192.168.1.77"));
+	assert_false(contains("192.168.1.0/24", "192.168.2.77"));
+	assert_true(contains("192.168.1.10", "192.168.1.10"));
+	assert_false(contains("192.168.1.10", "192.168.1.11"));
+	assert_true(contains("0.0.0.0/0", "203.0.113.5"));
+	assert_false(contains("0.0.0.0/0", "2001:db8::5"));   /* families never mix */
+	assert_false(contains("::/0", "203.0.113.5"));
+	assert_true(contains("::/0", "2001:db8::5"));
+	assert_true(contains("2001:db8:77::/64", "2001:db8:77::10"));
+	assert_false(contains("2001:db8:77::/64", "2001:db8:78::10"));
+	assert_true(contains("192.168.1.128/25", "192.168.1.129"));
+	assert_false(contains("192.168.1.128/25", "192.168.1.127"));
+}
+
 static void test_prefix_invalid(void **state)
 {
 	prefix_bad("203.0.113.5/24", "host bits");
@@ -173,6 +202,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prefix_valid),
 		cmocka_unit_test(test_prefix_invalid),
+		cmocka_unit_test(test_prefix_contains),
 		cmocka_unit_test(test_mapped_form),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_numbers_and_names),

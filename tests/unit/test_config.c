@@ -367,6 +367,29 @@ static void test_port_class_overlap(void **state)
 	ok("[ports]\nmedia_udp = 5000-5100\nsip_udp = 6060\n");
 }
 
+static void test_voip_hosts(void **state)
+{
+	struct vfw_config *c;
+
+	c = ok("");
+	assert_true(c->voip_local);              /* default: this host only */
+	assert_int_equal(c->n_voip_hosts, 0);
+	c = ok("[general]\nvoip_hosts = 192.168.1.10\nvoip_hosts = 2001:db8:77::/64\n");
+	assert_false(c->voip_local);             /* the first line replaced it */
+	assert_int_equal(c->n_voip_hosts, 2);
+	assert_int_equal(c->voip_hosts[0].len, 32);
+	assert_true(c->voip_hosts[0].ipv4);
+	assert_int_equal(c->voip_hosts[1].len, 64);
+	c = ok("[general]\nvoip_hosts = 192.168.1.10\nvoip_hosts = local\n");
+	assert_true(c->voip_local);
+	assert_int_equal(c->n_voip_hosts, 1);
+	bad("[general]\nvoip_hosts = pbx.lan\n", 2, "[general] voip_hosts = 'pbx.lan'",
+	    "'local'", NULL);
+	bad("[general]\nvoip_hosts = 192.168.1.10/24\n", 2, "host bits", NULL);
+	bad("[general]\nvoip_hosts = 192.168.1.10\nvoip_hosts = 192.168.1.10\n", 3,
+	    "listed twice", NULL);
+}
+
 /* ---- [trunks] ---- */
 
 static void test_static_trunks(void **state)
@@ -798,6 +821,7 @@ int main(void)
 		cmocka_unit_test(test_pin_dir_length),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_port_class_overlap),
+		cmocka_unit_test(test_voip_hosts),
 		cmocka_unit_test(test_static_trunks),
 		cmocka_unit_test(test_dns_trunks),
 		cmocka_unit_test(test_dns_ttls),

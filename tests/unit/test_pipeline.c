@@ -153,6 +153,35 @@ static void test_direction_matters(void **state)
 	assert_int_equal(fx->n_events, 0);
 }
 
+static bool refuse_all(void *ctx, const struct vfw_datagram *d)
+{
+	int *asked = ctx;
+
+	(*asked)++;
+	assert_int_equal(d->sport, 5060);
+	return false;
+}
+
+static void test_sender_filter(void **state)
+{
+	struct fx *fx = *state;
+	struct vfw_pipeline_stats st;
+	int asked = 0;
+
+	/* SIP that is not the VoIP system's: its REGISTER teaches nothing */
+	vfw_pipeline_set_sender_filter(fx->p, refuse_all, &asked);
+	registered(fx);
+	assert_int_equal(asked, 1);               /* outbound only: the 200 is not asked */
+	assert_int_equal(fx->n_events, 0);
+	vfw_pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.not_ours, 1);
+	assert_int_equal(vfw_tracker_n_registrations(vfw_pipeline_tracker(fx->p)), 0);
+	/* without the filter the same exchange learns the trunk */
+	vfw_pipeline_set_sender_filter(fx->p, NULL, NULL);
+	registered(fx);
+	assert_string_equal(fx->log, "trunk_learn 198.51.100.1:0");
+}
+
 static void test_rtp_and_junk_counted(void **state)
 {
 	struct fx *fx = *state;
@@ -286,6 +315,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_register_learns_trunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direction_matters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sender_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rtp_and_junk_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragmented_invite_opens_pinholes, setup, teardown),

@@ -105,6 +105,26 @@ int vfw_parse_prefix(const char *s, struct vfw_prefix *out, const char **why)
 	return 0;
 }
 
+bool vfw_prefix_equal(const struct vfw_prefix *a, const struct vfw_prefix *b)
+{
+	return a->len == b->len && a->ipv4 == b->ipv4 && !memcmp(a->addr, b->addr, 16);
+}
+
+bool vfw_prefix_contains(const struct vfw_prefix *p, const __u8 addr[16])
+{
+	unsigned int bits = p->ipv4 ? 96 + p->len : p->len, i;
+
+	if (p->ipv4 != vfw_addr_is_ipv4(addr))
+		return false;
+	for (i = 0; i < bits; i++) {
+		__u8 mask = 0x80 >> (i % 8);
+
+		if ((addr[i / 8] & mask) != (p->addr[i / 8] & mask))
+			return false;
+	}
+	return true;
+}
+
 int vfw_parse_port(const char *s, __u16 *out)
 {
 	__u64 v;

@@ -22,6 +22,11 @@ struct vfw_prefix {
 	bool ipv4;
 };
 
+bool vfw_prefix_equal(const struct vfw_prefix *a, const struct vfw_prefix *b);
+
+/* Whether addr (16-byte form) lies inside prefix p. */
+bool vfw_prefix_contains(const struct vfw_prefix *p, const __u8 addr[16]);
+
 /* Parse an IPv4 or IPv6 address. Returns 0 or -EINVAL. */
 int vfw_parse_addr(const char *s, __u8 out[16], bool *ipv4);
 

@@ -26,7 +26,7 @@
 #define VALUE_MAX (VFW_CONFIG_LINE_MAX + 1)
 
 enum key_id {
-	K_INTERFACE, K_PIN_DIR, K_MODE, K_XDP_MODE,
+	K_INTERFACE, K_PIN_DIR, K_MODE, K_XDP_MODE, K_VOIP_HOSTS,
 	K_SIP_UDP, K_SIP_TCP, K_MEDIA_UDP, K_MEDIA_TCP,
 	K_STATIC, K_DNS, K_DNS_MIN_TTL, K_DNS_MAX_TTL,
 	K_REGISTRATIONS, K_REPLY_PINHOLES, K_REPLY_TTL, K_EGRESS_MEDIA,
@@ -63,6 +63,7 @@ struct parse {
 	char *err;
 	size_t errlen;
 	unsigned key_line[K_COUNT]; /* where each key was set, 0 = not in text */
+	bool voip_hosts_seen;       /* the first voip_hosts line replaces the default */
 };
 
 static const char *const sections[] = {
@@ -460,10 +461,7 @@ static int set_static(struct parse *p, const struct key_def *k, const char *v,
 		return -EINVAL;
 	}
 	for (i = 0; i < c->n_static; i++) {
-		const struct vfw_prefix *o = &c->statics[i].prefix;
-
-		if (o->len == s.prefix.len && o->ipv4 == s.prefix.ipv4 &&
-		    !memcmp(o->addr, s.prefix.addr, 16)) {
+		if (vfw_prefix_equal(&c->statics[i].prefix, &s.prefix)) {
 			snprintf(why, WHY_MAX, "prefix listed twice");
 			return -EINVAL;
 		}
@@ -473,6 +471,47 @@ static int set_static(struct parse *p, const struct key_def *k, const char *v,
 		return -EINVAL;
 	}
 	c->statics[c->n_static++] = s;
+	return 0;
+}
+
+/*
+ * voip_hosts = PREFIX | local: one per line. The first line replaces the
+ * default (local alone), so "voip_hosts = 192.168.1.10" means that PBX
+ * and not this host unless a "local" line says so too.
+ */
+static int set_voip_hosts(struct parse *p, const struct key_def *k,
+			  const char *v, char *why)
+{
+	struct vfw_config *c = &p->c;
+	struct vfw_prefix pfx;
+	const char *bad = NULL;
+	__u32 i;
+
+	(void)k;
+	if (!p->voip_hosts_seen) {
+		p->voip_hosts_seen = true;
+		c->voip_local = false;
+	}
+	if (!strcmp(v, "local")) {
+		c->voip_local = true;
+		return 0;
+	}
+	memset(&pfx, 0, sizeof(pfx));
+	if (vfw_parse_prefix(v, &pfx, &bad)) {
+		snprintf(why, WHY_MAX, "%s (expected an address, a prefix or 'local')",
+			 bad ? bad : "not a prefix");
+		return -EINVAL;
+	}
+	for (i = 0; i < c->n_voip_hosts; i++)
+		if (vfw_prefix_equal(&c->voip_hosts[i], &pfx)) {
+			snprintf(why, WHY_MAX, "prefix listed twice");
+			return -EINVAL;
+		}
+	if (c->n_voip_hosts == VFW_CONFIG_MAX_VOIP_HOSTS) {
+		snprintf(why, WHY_MAX, "more than %d voip_hosts", VFW_CONFIG_MAX_VOIP_HOSTS);
+		return -EINVAL;
+	}
+	c->voip_hosts[c->n_voip_hosts++] = pfx;
 	return 0;
 }
 
@@ -581,6 +620,7 @@ static int set_dns(struct parse *p, const struct key_def *k, const char *v,
 static const struct key_def keys[K_COUNT] = {
 	[K_INTERFACE] = LIST("general", "interface", set_interface),
 	[K_PIN_DIR] = KEY("general", "pin_dir", set_pin_dir),
+	[K_VOIP_HOSTS] = LIST("general", "voip_hosts", set_voip_hosts),
 	[K_MODE] = KEY("general", "mode", set_mode),
 	[K_XDP_MODE] = KEY("general", "xdp_mode", set_xdp_mode),
 	[K_SIP_UDP] = PORTS(sip_udp),
@@ -641,6 +681,7 @@ int vfw_config_defaults(struct vfw_config *c)
 	c->media_tcp.n = 0;
 	c->dns_min_ttl = 30;
 	c->dns_max_ttl = 3600;
+	c->voip_local = true;
 	c->registrations = true;
 	c->reply_pinholes = true;
 	c->reply_ttl = 32;          /* RFC 3261 Timer F: a transaction's lifetime */

@@ -39,6 +39,7 @@
 #define VFW_CONFIG_PATH_MAX     256  /* pin_dir, including the NUL */
 #define VFW_CONFIG_MAX_RANGES   16   /* port ranges per [ports] key */
 #define VFW_CONFIG_MAX_STATIC   64   /* [trunks] static = lines */
+#define VFW_CONFIG_MAX_VOIP_HOSTS 16 /* [general] voip_hosts = lines */
 #define VFW_CONFIG_MAX_DNS      64   /* [trunks] dns = lines */
 #define VFW_CONFIG_HOST_MAX     253  /* hostname length, excluding a final dot */
 /* Longest content line (comments may be longer). */
@@ -112,6 +113,15 @@ struct vfw_config {
 	char pin_dir[VFW_CONFIG_PATH_MAX];   /* absolute, no "." or ".." parts */
 	bool monitor;                        /* mode = monitor */
 	__u32 xdp_mode;                      /* enum vfw_xdp_mode */
+	/*
+	 * Whose outgoing SIP the daemon follows (the VoIP system's): the
+	 * sender before NAT must be in one of these prefixes, or be one of
+	 * this host's own addresses when voip_local (the default, and the
+	 * only source when no voip_hosts line is given).
+	 */
+	__u32 n_voip_hosts;
+	struct vfw_prefix voip_hosts[VFW_CONFIG_MAX_VOIP_HOSTS];
+	bool voip_local;
 
 	/* [ports] */
 	struct vfw_port_list sip_udp, sip_tcp, media_udp, media_tcp;

@@ -18,6 +18,8 @@ struct vfw_pipeline {
 	__u64 now_ns;
 	struct sip_msg msg;               /* large: kept here, not on the stack */
 	const struct vfw_sip_obs *current; /* set while the tracker handles one */
+	vfw_sender_filter ours;           /* NULL: every outbound datagram is ours */
+	void *ours_ctx;
 };
 
 struct vfw_pipeline *vfw_pipeline_new_cfg(const struct vfw_tracker_config *cfg,
@@ -46,6 +48,13 @@ struct vfw_pipeline *vfw_pipeline_new(const struct vfw_tracker_config *cfg,
 				      struct vfw_sink sink)
 {
 	return vfw_pipeline_new_cfg(cfg, NULL, sink);
+}
+
+void vfw_pipeline_set_sender_filter(struct vfw_pipeline *p, vfw_sender_filter fn,
+				    void *ctx)
+{
+	p->ours = fn;
+	p->ours_ctx = ctx;
 }
 
 void vfw_pipeline_free(struct vfw_pipeline *p)
@@ -88,6 +97,10 @@ static void on_payload(void *ctx, const struct vfw_datagram *d)
 	/* TCP messages were framed by their SIP shape already; UDP is mostly RTP. */
 	if (!is_stream && !vfw_looks_like_sip(d->payload, d->len)) {
 		p->stats.non_sip++;
+		return;
+	}
+	if (p->outbound && p->ours && !p->ours(p->ours_ctx, d)) {
+		p->stats.not_ours++;
 		return;
 	}
 	if (sip_parse(d->payload, d->len, is_stream, &p->msg) != SIP_OK) {

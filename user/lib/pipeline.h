@@ -20,6 +20,7 @@
 #ifndef VOIPFW_PIPELINE_H
 #define VOIPFW_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -38,7 +39,15 @@ struct vfw_pipeline_stats {
 	__u64 truncated;      /* part of malformed: shorter than the IP header says */
 	__u64 tcp_segments;
 	__u64 tcp_resyncs;    /* stream gaps that threw away a partial message */
+	__u64 not_ours;       /* outbound SIP the sender filter refused (not the VoIP system's) */
 };
+
+/*
+ * Whether an outbound datagram (SIP sent out of the WAN) is the VoIP
+ * system's own: the daemon asks conntrack who sent it before NAT. The
+ * pipeline follows only what this accepts; without a filter, all of it.
+ */
+typedef bool (*vfw_sender_filter)(void *ctx, const struct vfw_datagram *d);
 
 struct vfw_pipeline;
 
@@ -52,6 +61,9 @@ struct vfw_pipeline *vfw_pipeline_new_cfg(const struct vfw_tracker_config *cfg,
 					  const struct vfw_pkt_config *pkt_cfg,
 					  struct vfw_sink sink);
 void vfw_pipeline_free(struct vfw_pipeline *p);
+
+void vfw_pipeline_set_sender_filter(struct vfw_pipeline *p, vfw_sender_filter fn,
+				    void *ctx);
 
 /*
  * One L3 packet seen on the WAN (starting at the IPv4/IPv6 header; may be a
