@@ -189,16 +189,30 @@ static void put_pinhole(struct daemon *d, const struct vfw_event *ev)
 			errno == E2BIG ? " (pinhole table full)" : "");
 }
 
+/* Deletes fd's entry for key if it is this call's, of the given origin. */
+static void delete_if_calls(int fd, const struct vfw_pinhole_key *key,
+			    __u32 origin, __u64 call_hash)
+{
+	struct vfw_pinhole val;
+
+	if (bpf_map_lookup_elem(fd, key, &val) == 0 && val.origin == origin &&
+	    val.call_hash == call_hash)
+		bpf_map_delete_elem(fd, key);
+}
+
+/*
+ * The call's pinhole, and the kernel's admission of the same address and
+ * port for the same call: left alone, that would outlive the call by up to
+ * announced_media seconds.
+ */
 static void close_pinhole(struct daemon *d, const struct vfw_event *ev)
 {
 	struct vfw_pinhole_key key;
-	struct vfw_pinhole val;
-	int fd = d->fds[VFW_MAP_PINHOLES];
 
 	vfw_pinhole_key_make(&key, ev->addr, ev->local_port, ev->proto);
-	if (bpf_map_lookup_elem(fd, &key, &val) == 0 &&
-	    val.origin == VFW_ORIGIN_CALL && val.call_hash == ev->call_hash)
-		bpf_map_delete_elem(fd, &key);
+	delete_if_calls(d->fds[VFW_MAP_PINHOLES], &key, VFW_ORIGIN_CALL, ev->call_hash);
+	delete_if_calls(d->fds[VFW_MAP_ADMISSIONS], &key, VFW_ORIGIN_ANNOUNCED,
+			ev->call_hash);
 }
 
 static void log_event(struct daemon *d, const struct vfw_event *ev, __u64 now)
