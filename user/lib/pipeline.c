@@ -13,9 +13,7 @@ struct vfw_pipeline {
 	struct vfw_pkt *pkt;
 	struct vfw_tracker *tracker;
 	struct vfw_pipeline_stats stats;  /* the pipeline's own counters */
-	/* The packet being fed, for the payload callback. */
-	int outbound;
-	__u64 now_ns;
+	__u64 now_ns;                     /* of the packet or tick being handled */
 	struct sip_msg msg;               /* large: kept here, not on the stack */
 	const struct vfw_sip_obs *current; /* set while the tracker handles one */
 };
@@ -62,11 +60,11 @@ static void fill_obs(const struct vfw_pipeline *p, const struct vfw_datagram *d,
 		     struct vfw_sip_obs *obs)
 {
 	memset(obs, 0, sizeof(*obs));
-	obs->outbound = p->outbound;
+	obs->outbound = d->outbound;
 	obs->proto = d->proto;
 	obs->now_ns = p->now_ns;
 	obs->msg = &p->msg;
-	if (p->outbound) {
+	if (d->outbound) {
 		memcpy(obs->local_addr, d->saddr, 16);
 		memcpy(obs->remote_addr, d->daddr, 16);
 		obs->local_port = d->sport;
@@ -107,9 +105,8 @@ int vfw_pipeline_packet(struct vfw_pipeline *p, const __u8 *l3, size_t len,
 	int rc;
 
 	p->stats.packets++;
-	p->outbound = !!outbound;
 	p->now_ns = now_ns;
-	rc = vfw_pkt_feed(p->pkt, l3, len, now_ns, on_payload, p);
+	rc = vfw_pkt_feed_dir(p->pkt, l3, len, outbound, now_ns, on_payload, p);
 	if (rc < 0)
 		p->stats.malformed++;
 	return rc < 0 ? rc : 0;
@@ -117,7 +114,8 @@ int vfw_pipeline_packet(struct vfw_pipeline *p, const __u8 *l3, size_t len,
 
 void vfw_pipeline_tick(struct vfw_pipeline *p, __u64 now_ns)
 {
-	vfw_pkt_expire(p->pkt, now_ns);
+	p->now_ns = now_ns;
+	vfw_pkt_expire(p->pkt, now_ns, on_payload, p);
 	vfw_tracker_tick(p->tracker, now_ns);
 }
 
@@ -150,4 +148,6 @@ void vfw_pipeline_get_stats(const struct vfw_pipeline *p,
 	out->truncated = ps->truncated;
 	out->tcp_segments = ts->segments;
 	out->tcp_resyncs = ts->resyncs;
+	out->tcp_reordered = ts->ooo_delivered;
+	out->tcp_losses = ts->losses;
 }

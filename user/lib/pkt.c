@@ -468,6 +468,12 @@ static int reassembled_l4(const struct vfw_l3 *l3, const __u8 **data,
 int vfw_pkt_feed(struct vfw_pkt *p, const __u8 *pkt, size_t len, __u64 now_ns,
 		 vfw_payload_fn fn, void *ctx)
 {
+	return vfw_pkt_feed_dir(p, pkt, len, 0, now_ns, fn, ctx);
+}
+
+int vfw_pkt_feed_dir(struct vfw_pkt *p, const __u8 *pkt, size_t len,
+		     int outbound, __u64 now_ns, vfw_payload_fn fn, void *ctx)
+{
 	struct vfw_datagram d;
 	struct vfw_tcp_seg seg;
 	struct vfw_l3 l3;
@@ -505,6 +511,7 @@ int vfw_pkt_feed(struct vfw_pkt *p, const __u8 *pkt, size_t len, __u64 now_ns,
 		return rc;
 	}
 	d.reassembled = l3.is_fragment;
+	d.outbound = outbound ? 1 : 0;
 	if (proto == IPPROTO_UDP) {
 		p->stats.udp_datagrams++;
 		if (fn)
@@ -516,10 +523,11 @@ int vfw_pkt_feed(struct vfw_pkt *p, const __u8 *pkt, size_t len, __u64 now_ns,
 	return 0;
 }
 
-void vfw_pkt_expire(struct vfw_pkt *p, __u64 now_ns)
+void vfw_pkt_expire(struct vfw_pkt *p, __u64 now_ns, vfw_payload_fn fn,
+		    void *ctx)
 {
 	vfw_reasm_expire(p->reasm, now_ns);
-	vfw_tcp_expire(p->tcp, now_ns);
+	vfw_tcp_expire(p->tcp, now_ns, fn, ctx);
 }
 
 const struct vfw_pkt_stats *vfw_pkt_stats(const struct vfw_pkt *p)
