@@ -38,6 +38,8 @@ struct fx {
 	unsigned n_events;
 	__u64 now;
 	char peer[64];          /* remote address of observed messages */
+	__u8 proto;             /* transport of observed messages (UDP) */
+	__u16 remote_port;      /* their remote port (5060) */
 	char *bufs[4];          /* messages are parsed from exact-size heap copies */
 };
 
@@ -103,6 +105,8 @@ static int setup(void **state)
 	assert_non_null(fx->t);
 	fx->now = T0;
 	strcpy(fx->peer, TRUNK);
+	fx->proto = IPPROTO_UDP;
+	fx->remote_port = 5060;
 	*state = fx;
 	return 0;
 }
@@ -152,11 +156,11 @@ static void feed(struct fx *fx, int outbound, const char *text)
 
 	memset(&obs, 0, sizeof(obs));
 	obs.outbound = outbound;
-	obs.proto = IPPROTO_UDP;
+	obs.proto = fx->proto;
 	addr_of(PBX, obs.local_addr);
 	addr_of(fx->peer, obs.remote_addr);
 	obs.local_port = 5060;
-	obs.remote_port = 5060;
+	obs.remote_port = fx->remote_port;
 	obs.now_ns = fx->now;
 	obs.msg = &msg;
 	vfw_tracker_observe(fx->t, &obs);
@@ -1133,6 +1137,84 @@ static void test_import_ringing_setup_timeout(void **state)
 	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
 }
 
+/* The TCP connection trunk:40123 <-> PBX:5060 lost data, told either way round. */
+static unsigned tcp_lost(struct fx *fx, __u16 trunk_port, int swapped)
+{
+	__u8 trunk[16], pbx[16];
+
+	addr_of(TRUNK, trunk);
+	addr_of(PBX, pbx);
+	return swapped ? vfw_tracker_tcp_lost(fx->t, pbx, 5060, trunk, trunk_port, "test")
+		       : vfw_tracker_tcp_lost(fx->t, trunk, trunk_port, pbx, 5060, "test");
+}
+
+/*
+ * An outbound call over TCP rings with early media; then its connection
+ * loses data (the 200 OK may have been in it). At the setup timeout the
+ * call is kept as answered: its pinholes get the idle timeout, and BYE
+ * still ends it.
+ */
+static void test_tcp_loss_keeps_unanswered_call(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->proto = IPPROTO_TCP;
+	fx->remote_port = 40123;
+	feed(fx, OUT, req("INVITE", "tcp-lost", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	feed(fx, IN, resp(183, "INVITE", "tcp-lost", 1, "pbx", "callee", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle; "
+		   "open 198.51.100.50>10000 noidle; open 198.51.100.50>10001 noidle; "
+		   "close 198.51.100.1>10001 prov noidle; close 198.51.100.1>10000 prov noidle");
+	/* another connection of the same trunk, and a UDP call: not marked */
+	assert_int_equal(tcp_lost(fx, 40124, 0), 0);
+	expect(fx, "warning(TCP stream lost data)");
+	assert_int_equal(tcp_lost(fx, 40123, 1), 1);
+	expect(fx, "warning(TCP stream lost data)");
+	assert_non_null(strstr(fx->last.text, "1 unanswered call(s)"));
+	assert_int_equal(vfw_tracker_stats(fx->t)->calls_answer_maybe_lost, 1);
+
+	vfw_tracker_tick(fx->t, T0 + 299 * SEC);
+	expect(fx, "");
+	vfw_tracker_tick(fx->t, T0 + 300 * SEC);
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	assert_int_equal(fx->last.idle_ns, 60 * SEC);
+	assert_string_equal(fx->last.reason, "call answered: idle timeout starts");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+	assert_int_equal(vfw_tracker_stats(fx->t)->calls_assumed_answered, 1);
+	vfw_tracker_tick(fx->t, T0 + 3600 * SEC);
+	expect(fx, "");
+	feed(fx, IN, req("BYE", "tcp-lost", 2, "callee", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+}
+
+/* Unmarked calls still end at the setup timeout, on TCP and UDP alike. */
+static void test_tcp_loss_elsewhere_still_times_out(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->proto = IPPROTO_TCP;
+	fx->remote_port = 40123;
+	feed(fx, OUT, req("INVITE", "tcp-ok", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	fx->proto = IPPROTO_UDP;
+	fx->remote_port = 40123;
+	feed(fx, OUT, req("INVITE", "udp-ring", 1, "pbx", "", sdp(PBX, 10002, NULL), NULL));
+	/* an answered call on the lossy connection needs nothing */
+	fx->proto = IPPROTO_TCP;
+	fx->remote_port = 40200;
+	feed(fx, OUT, req("INVITE", "tcp-answered", 1, "pbx", "", sdp(PBX, 10004, NULL), NULL));
+	feed(fx, IN, resp(200, "INVITE", "tcp-answered", 1, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
+	fx->log[0] = '\0';
+	assert_int_equal(tcp_lost(fx, 40200, 0), 0);
+	expect(fx, "warning(TCP stream lost data)");
+	vfw_tracker_tick(fx->t, T0 + 300 * SEC);
+	expect(fx, "close 198.51.100.1>10000 prov noidle; close 198.51.100.1>10001 prov noidle; "
+		   "close 198.51.100.1>10002 prov noidle; close 198.51.100.1>10003 prov noidle");
+	assert_string_equal(fx->last.reason, "call setup timed out");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+	assert_int_equal(vfw_tracker_stats(fx->t)->calls_assumed_answered, 0);
+}
+
 static void test_import_rejects_bad_records(void **state)
 {
 	struct fx *fx = *state;
@@ -1210,6 +1292,8 @@ int main(void)
 		T(test_inbound_ringing_then_answer),
 		T(test_inbound_answer_without_sdp),
 		T(test_ringing_bounded_by_setup_timeout),
+		T(test_tcp_loss_keeps_unanswered_call),
+		T(test_tcp_loss_elsewhere_still_times_out),
 		T(test_outbound_ringing_then_answer_from_peer),
 		T(test_outbound_early_media_from_peer_then_answer),
 		T(test_late_fork_keeps_idle_timeout),

@@ -18,6 +18,33 @@ struct vfw_pipeline {
 	const struct vfw_sip_obs *current; /* set while the tracker handles one */
 };
 
+static const char *tcp_loss_text(enum vfw_tcp_loss reason)
+{
+	switch (reason) {
+	case VFW_TCP_LOSS_HOLE:
+		return "a hole not filled in time";
+	case VFW_TCP_LOSS_QUEUE_FULL:
+		return "out-of-order queue full";
+	case VFW_TCP_LOSS_MESSAGE:
+		return "a message too long or unframeable";
+	case VFW_TCP_LOSS_EVICTED:
+		return "connection evicted with bytes queued";
+	case VFW_TCP_LOSS_RESET:
+		return "reset with a hole open";
+	}
+	return "unknown";
+}
+
+/* The connection lost bytes: an answer in them would be missed, so tell the tracker. */
+static void on_tcp_loss(void *ctx, const struct vfw_datagram *flow,
+			enum vfw_tcp_loss reason)
+{
+	struct vfw_pipeline *p = ctx;
+
+	vfw_tracker_tcp_lost(p->tracker, flow->saddr, flow->sport, flow->daddr,
+			     flow->dport, tcp_loss_text(reason));
+}
+
 struct vfw_pipeline *vfw_pipeline_new_cfg(const struct vfw_tracker_config *cfg,
 					  const struct vfw_pkt_config *pkt_cfg,
 					  struct vfw_sink sink)
@@ -37,6 +64,7 @@ struct vfw_pipeline *vfw_pipeline_new_cfg(const struct vfw_tracker_config *cfg,
 		vfw_pipeline_free(p);
 		return NULL;
 	}
+	vfw_tcp_set_loss_fn(vfw_pkt_tcp(p->pkt), on_tcp_loss, p);
 	return p;
 }
 

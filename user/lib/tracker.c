@@ -73,6 +73,13 @@ struct pinhole {
 	__u64 idle_ns;
 };
 
+/* A TCP connection a call's signalling used (both ends as seen on the WAN). */
+struct tcp_conn {
+	__u8 used;
+	__u8 local_addr[16], remote_addr[16];
+	__u16 local_port, remote_port;
+};
+
 /*
  * Allocated when the call starts and freed when it ends, so memory follows
  * the live calls rather than max_calls. Found through the tracker's hash
@@ -84,6 +91,7 @@ struct call {
 	__u8 confirmed;
 	__u8 local_caller;
 	__u8 imported;       /* restored from a record, SDP state unknown */
+	__u8 answer_maybe_lost; /* a TCP connection it used lost data: see vfw_tracker_tcp_lost */
 	__u8 proto;
 	__u8 warned_public;
 	__u8 warned_full;
@@ -96,6 +104,7 @@ struct call {
 	__s8 offer_side;     /* who offered in the initial INVITE */
 	struct desc *offer;
 	struct dialog forks[MAX_FORKS];
+	struct tcp_conn conns[2]; /* TCP: the INVITE's connection, the last one used */
 	unsigned n_open;
 	struct pinhole *open; /* grown on demand, at most VFW_CALL_MAX_PINHOLES */
 	__u16 id_len;
@@ -147,6 +156,7 @@ struct vfw_tracker {
 	struct registration *regs;
 	__u8 has_public;
 	__u8 public_addr[16];
+	struct vfw_tracker_stats stats;
 };
 
 /* ---- small helpers -------------------------------------------------- */
@@ -845,6 +855,30 @@ static int open_reserve(struct call *c, unsigned n)
 	return 0;
 }
 
+/* Remembers the TCP connection obs came over (nothing for UDP). */
+static void conn_note(struct tcp_conn *conn, const struct vfw_sip_obs *obs)
+{
+	if (obs->proto != IPPROTO_TCP)
+		return;
+	conn->used = 1;
+	memcpy(conn->local_addr, obs->local_addr, 16);
+	memcpy(conn->remote_addr, obs->remote_addr, 16);
+	conn->local_port = obs->local_port;
+	conn->remote_port = obs->remote_port;
+}
+
+/* The connection between a:pa and b:pb, whichever end is ours. */
+static int conn_is(const struct tcp_conn *conn, const __u8 a[16], __u16 pa,
+		   const __u8 b[16], __u16 pb)
+{
+	if (!conn->used)
+		return 0;
+	return (conn->local_port == pa && conn->remote_port == pb &&
+		!memcmp(conn->local_addr, a, 16) && !memcmp(conn->remote_addr, b, 16)) ||
+	       (conn->local_port == pb && conn->remote_port == pa &&
+		!memcmp(conn->local_addr, b, 16) && !memcmp(conn->remote_addr, a, 16));
+}
+
 static struct call *call_create(struct vfw_tracker *t, const struct vfw_sip_obs *obs)
 {
 	const struct sip_msg *m = obs->msg;
@@ -871,6 +905,7 @@ static struct call *call_create(struct vfw_tracker *t, const struct vfw_sip_obs 
 	c->created_ns = obs->now_ns;
 	c->expires_ns = obs->now_ns + t->cfg.call_max_ns;
 	c->invite_cseq = m->cseq;
+	conn_note(&c->conns[0], obs);
 	call_link(t, c);
 	return c;
 }
@@ -1616,6 +1651,7 @@ static void handle_call(struct vfw_tracker *t, const struct vfw_sip_obs *obs,
 		if (!c)
 			return;
 	}
+	conn_note(&c->conns[1], obs);
 	memset(&cm, 0, sizeof(cm));
 	cm.obs = obs;
 	cm.m = m;
@@ -1689,7 +1725,54 @@ void vfw_tracker_observe(struct vfw_tracker *t, const struct vfw_sip_obs *obs)
 	}
 }
 
+unsigned vfw_tracker_tcp_lost(struct vfw_tracker *t, const __u8 addr_a[16],
+			      __u16 port_a, const __u8 addr_b[16], __u16 port_b,
+			      const char *why)
+{
+	char a[SIP_ADDR_STRLEN], b[SIP_ADDR_STRLEN];
+	struct call *c;
+	unsigned n = 0;
+
+	t->stats.tcp_losses++;
+	for (c = t->head; c; c = c->next) {
+		if (c->confirmed || c->answer_maybe_lost)
+			continue;
+		if (conn_is(&c->conns[0], addr_a, port_a, addr_b, port_b) ||
+		    conn_is(&c->conns[1], addr_a, port_a, addr_b, port_b)) {
+			c->answer_maybe_lost = 1;
+			n++;
+		}
+	}
+	t->stats.calls_answer_maybe_lost += n;
+	warn(t, NULL, "TCP stream lost data",
+	     "TCP %s port %u <-> %s port %u lost stream data (%s); %u unanswered call(s) "
+	     "on it will not be ended at the setup timeout",
+	     fmt_addr(addr_a, a), port_a, fmt_addr(addr_b, b), port_b,
+	     why ? why : "unknown", n);
+	return n;
+}
+
+const struct vfw_tracker_stats *vfw_tracker_stats(const struct vfw_tracker *t)
+{
+	return &t->stats;
+}
+
 /* ---- time ----------------------------------------------------------- */
+
+/*
+ * No 2xx was seen, but one may have been: the call counts as answered, and
+ * so does every dialog it has, so that early pinholes get the idle timeout
+ * (pinhole_idle) and the kernel closes them if no media flows.
+ */
+static void call_take_as_answered(struct call *c)
+{
+	unsigned i;
+
+	c->confirmed = 1;
+	for (i = 0; i < MAX_FORKS; i++)
+		if (c->forks[i].used)
+			c->forks[i].confirmed = 1;
+}
 
 void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns)
 {
@@ -1709,19 +1792,22 @@ void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns)
 			call_end(t, c, "call hard cap reached");
 		} else if (!c->confirmed && now_ns >= c->created_ns &&
 			   now_ns - c->created_ns >= t->cfg.setup_timeout_ns) {
-			if (!c->imported) {
+			if (!c->imported && !c->answer_maybe_lost) {
 				call_end(t, c, "call setup timed out");
 				continue;
 			}
 			/*
-			 * Restored unanswered: the 2xx may have gone by while
-			 * the daemon was down, so closing could cut a live
-			 * call. Take it as answered instead and let the
-			 * kernel's idle timeout end its pinholes if no
-			 * media flows.
+			 * Restored unanswered, or its TCP connection lost
+			 * data: the 2xx may have gone by unseen (while the
+			 * daemon was down, or in the lost bytes), so closing
+			 * could cut a live call. Take it as answered instead
+			 * and let the kernel's idle timeout end its pinholes
+			 * if no media flows.
 			 */
-			c->confirmed = 1;
-			reconcile(t, c, "setup timed out after restart");
+			call_take_as_answered(c);
+			t->stats.calls_assumed_answered++;
+			reconcile(t, c, c->imported ? "setup timed out after restart" :
+				  "setup timed out, answer may be in lost TCP data");
 		}
 	}
 }

@@ -128,7 +128,9 @@
  * HELD was waiting for the answer, and the call's next 2xx UPDATEs it as
  * above. A call restored unanswered may have been answered while the
  * daemon was down, so at setup_timeout_ns it is taken as answered (its
- * pinholes get the idle timeout) rather than closed.
+ * pinholes get the idle timeout) rather than closed. So is a call whose
+ * TCP connection lost stream data while it was unanswered
+ * (vfw_tracker_tcp_lost): its 2xx may have been in the lost bytes.
  * Registrations need no record: the kernel's trunk entries carry their own
  * expiry and the next REGISTER refresh re-learns them.
  */
@@ -235,6 +237,29 @@ void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns);
 unsigned vfw_tracker_n_calls(const struct vfw_tracker *t);
 
 unsigned vfw_tracker_n_registrations(const struct vfw_tracker *t); /* live ones */
+
+struct vfw_tracker_stats {
+	__u64 tcp_losses;              /* vfw_tracker_tcp_lost() calls */
+	__u64 calls_answer_maybe_lost; /* unanswered calls on a connection that lost data */
+	__u64 calls_assumed_answered;  /* such (or restored) calls kept at setup_timeout_ns */
+};
+
+const struct vfw_tracker_stats *vfw_tracker_stats(const struct vfw_tracker *t);
+
+/*
+ * The TCP connection between addr_a:port_a and addr_b:port_b (either end
+ * ours; IPv4-mapped addresses) lost stream data: the packet layer gave up
+ * on a hole (vfw_tcp_set_loss_fn). Every unanswered call whose INVITE, or
+ * latest message, went over that connection may have missed its answer in
+ * the lost bytes; at setup_timeout_ns it is then taken as answered (its
+ * pinholes get the idle timeout, the kernel closes them if no media flows)
+ * instead of ended -- as a call restored unanswered after a restart is.
+ * why says what was lost, for the WARNING this emits. Returns the number
+ * of calls marked.
+ */
+unsigned vfw_tracker_tcp_lost(struct vfw_tracker *t, const __u8 addr_a[16],
+			      __u16 port_a, const __u8 addr_b[16], __u16 port_b,
+			      const char *why);
 
 /* 0, or -ENOENT when no such call is tracked. */
 int vfw_tracker_export_call(const struct vfw_tracker *t, __u64 call_hash,
