@@ -49,7 +49,7 @@ static void on_loss(void *ctx, const struct vfw_datagram *flow,
 		    enum vfw_tcp_loss reason)
 {
 	if (flow->payload || flow->len || flow->proto != IPPROTO_TCP ||
-	    reason > VFW_TCP_LOSS_RESET)
+	    reason > VFW_TCP_LOSS_CUT)
 		abort();
 	sink_count++;
 }

@@ -1151,6 +1151,69 @@ static void test_tcp_ooo_evicted(void **state)
 	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), 0);
 }
 
+static void count_loss(void *ctx, const struct vfw_datagram *flow,
+		       enum vfw_tcp_loss reason)
+{
+	enum vfw_tcp_loss *last = ctx;
+
+	*last = reason;
+}
+
+/* One TCP segment [from, to) of s from A to B, stream starting at 1000 (a SYN at 999). */
+static size_t tcp_pkt(int v6, const char *s, size_t from, size_t to, uint8_t flags)
+{
+	uint32_t seq = (flags & 0x02) ? 999 : 1000 + (uint32_t)from;
+	size_t n = pb_tcp(l4buf, 5060, 5060, seq, flags, s + from, to - from);
+
+	return v6 ? pb_ipv6(pktbuf, A6, B6, IPPROTO_TCP, l4buf, n)
+		  : pb_ipv4(pktbuf, A4, B4, IPPROTO_TCP, l4buf, n, 1, 0, 0, 0);
+}
+
+/*
+ * A segment cut short by the capture (the tap copies 4096 bytes; a GSO
+ * packet is longer): what was captured is used, the rest skipped at once
+ * as a loss, and the next segment is taken without waiting.
+ */
+static void test_pkt_cut_tcp_segment(void **state)
+{
+	const char *s = M1 M2 M1 M2;
+	size_t m1 = strlen(M1), m2 = strlen(M2), len;
+	enum vfw_tcp_loss last = VFW_TCP_LOSS_HOLE;
+	struct vfw_pkt_config cfg;
+	struct vfw_pkt *p;
+	int v6;
+
+	vfw_pkt_config_defaults(&cfg);
+	for (v6 = 0; v6 < 2; v6++) {
+		struct got g = { 0 };
+
+		p = vfw_pkt_new(&cfg);
+		assert_non_null(p);
+		vfw_tcp_set_loss_fn(vfw_pkt_tcp(p), count_loss, &last);
+		len = tcp_pkt(v6, s, 0, 0, 0x02);
+		assert_int_equal(feed_pkt(p, pktbuf, len, SEC, &g), 0);
+		/* M1 whole and 10 bytes of M2 captured, the rest of M2 and M1 cut off. */
+		len = tcp_pkt(v6, s, 0, 2 * m1 + m2, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, len - (m1 + m2 - 10), SEC, &g), -EMSGSIZE);
+		assert_int_equal(g.n, 1);
+		assert_string_equal(g.text[0], M1);
+		assert_int_equal(last, VFW_TCP_LOSS_CUT);
+		assert_int_equal(vfw_tcp_stats(vfw_pkt_tcp(p))->losses, 1);
+		assert_int_equal(vfw_pkt_stats(p)->truncated, 1);
+		/* The next segment follows the cut bytes: taken at once. */
+		len = tcp_pkt(v6, s, 2 * m1 + m2, 2 * m1 + 2 * m2, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, len, SEC, &g), 0);
+		assert_int_equal(g.n, 2);
+		assert_string_equal(g.text[1], M2);
+		/* A cut inside the TCP header: nothing to use, nothing breaks. */
+		len = tcp_pkt(v6, s, 0, m1, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, (v6 ? 40 : 20) + 10, SEC, &g), -EMSGSIZE);
+		assert_int_equal(vfw_tcp_stats(vfw_pkt_tcp(p))->losses, 1);
+		assert_int_equal(vfw_tcp_ooo_bytes(vfw_pkt_tcp(p)), 0);
+		vfw_pkt_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1192,6 +1255,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_ooo_loss_reported, tcp_setup, tcp_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_ooo_fin_and_rst, tcp_setup, tcp_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_ooo_evicted, tcp_setup, tcp_teardown),
+		cmocka_unit_test(test_pkt_cut_tcp_segment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

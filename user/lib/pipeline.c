@@ -31,6 +31,8 @@ static const char *tcp_loss_text(enum vfw_tcp_loss reason)
 		return "connection evicted with bytes queued";
 	case VFW_TCP_LOSS_RESET:
 		return "reset with a hole open";
+	case VFW_TCP_LOSS_CUT:
+		return "a segment cut short by the capture";
 	}
 	return "unknown";
 }

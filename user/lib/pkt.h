@@ -211,6 +211,7 @@ enum vfw_tcp_loss {
 	VFW_TCP_LOSS_MESSAGE,         /* a message too long, without room, or unframeable */
 	VFW_TCP_LOSS_EVICTED,         /* the flow was evicted with bytes queued */
 	VFW_TCP_LOSS_RESET,           /* RST while a hole was open */
+	VFW_TCP_LOSS_CUT,             /* a segment cut short by the capture */
 };
 
 struct vfw_tcp;
@@ -239,6 +240,15 @@ void vfw_tcp_set_loss_fn(struct vfw_tcp *t, vfw_tcp_loss_fn fn, void *ctx);
 void vfw_tcp_feed(struct vfw_tcp *t, const struct vfw_datagram *seg,
 		  const struct vfw_tcp_seg *hdr, __u64 now_ns,
 		  vfw_payload_fn fn, void *ctx);
+/*
+ * A segment whose last `missing` payload bytes the capture cut off
+ * (seg->payload holds what was captured): what it holds is taken as
+ * usual, then the stream skips the missing bytes at once, as a loss
+ * (VFW_TCP_LOSS_CUT), when it has reached them.
+ */
+void vfw_tcp_feed_cut(struct vfw_tcp *t, const struct vfw_datagram *seg,
+		      const struct vfw_tcp_seg *hdr, size_t missing, __u64 now_ns,
+		      vfw_payload_fn fn, void *ctx);
 /*
  * Gives up holes older than ooo_timeout_ns (delivering, through fn, the
  * messages queued behind them) and forgets idle or finished flows.
@@ -288,7 +298,9 @@ void vfw_pkt_free(struct vfw_pkt *p);
  * One L3 packet: parse, reassemble, frame. fn gets every complete UDP
  * datagram (whatever its payload) and every SIP message framed from TCP.
  * Returns 0 (also for a fragment kept for later, or an ignored protocol)
- * or the -errno of the layer that refused it.
+ * or the -errno of the layer that refused it. A TCP segment cut short by
+ * the capture is still -EMSGSIZE, but what was captured of it goes to the
+ * stream (vfw_tcp_feed_cut), so the stream skips the cut bytes at once.
  */
 int vfw_pkt_feed(struct vfw_pkt *p, const __u8 *l3, size_t len, __u64 now_ns,
 		 vfw_payload_fn fn, void *ctx);

@@ -877,9 +877,26 @@ static void flow_segment(struct vfw_tcp *t, struct tcp_flow *f, __u32 seq,
 	ooo_drain_ready(t, f, fn, ctx);
 }
 
-void vfw_tcp_feed(struct vfw_tcp *t, const struct vfw_datagram *seg,
-		  const struct vfw_tcp_seg *hdr, __u64 now_ns,
-		  vfw_payload_fn fn, void *ctx)
+/*
+ * The segment's last `missing` bytes were cut off by the capture: when the
+ * stream has reached them, they are a hole no retransmission fills (the
+ * sender did send them), so skip it now rather than wait ooo_timeout_ns.
+ * A cut segment that was queued out of order waits like any hole.
+ */
+static void flow_skip_cut(struct vfw_tcp *t, struct tcp_flow *f, __u32 cut_seq,
+			  size_t missing, vfw_payload_fn fn, void *ctx)
+{
+	if (f->next_seq != cut_seq)
+		return;
+	flow_report_loss(t, f, VFW_TCP_LOSS_CUT);
+	flow_lose_sync(t, f);
+	f->next_seq += (__u32)missing;
+	ooo_drain_ready(t, f, fn, ctx);
+}
+
+static void tcp_feed(struct vfw_tcp *t, const struct vfw_datagram *seg,
+		     const struct vfw_tcp_seg *hdr, size_t missing, __u64 now_ns,
+		     vfw_payload_fn fn, void *ctx)
 {
 	__u32 seq = hdr->seq;
 	struct tcp_flow *f;
@@ -907,15 +924,34 @@ void vfw_tcp_feed(struct vfw_tcp *t, const struct vfw_datagram *seg,
 		f->seq_known = 1;
 	}
 	flow_segment(t, f, seq, seg->payload, seg->len, now_ns, fn, ctx);
+	if (missing)
+		flow_skip_cut(t, f, seq + (__u32)seg->len, missing, fn, ctx);
 	if ((hdr->flags & VFW_TCP_FIN) && !f->fin) {
 		/* the first FIN's time, so a resent one cannot prolong the wait */
 		f->fin = 1;
-		f->fin_seq = seq + (__u32)seg->len;
+		f->fin_seq = seq + (__u32)(seg->len + missing);
 		f->fin_ns = now_ns;
 	}
 	flow_check_hole_age(t, f, now_ns, fn, ctx);
 	if (flow_finished(f))
 		flow_clear(t, f);
+}
+
+void vfw_tcp_feed(struct vfw_tcp *t, const struct vfw_datagram *seg,
+		  const struct vfw_tcp_seg *hdr, __u64 now_ns,
+		  vfw_payload_fn fn, void *ctx)
+{
+	tcp_feed(t, seg, hdr, 0, now_ns, fn, ctx);
+}
+
+void vfw_tcp_feed_cut(struct vfw_tcp *t, const struct vfw_datagram *seg,
+		      const struct vfw_tcp_seg *hdr, size_t missing, __u64 now_ns,
+		      vfw_payload_fn fn, void *ctx)
+{
+	/* An IP packet holds less than 64 KiB: more is no real segment. */
+	if (missing > 0xffff)
+		missing = 0xffff;
+	tcp_feed(t, seg, hdr, missing, now_ns, fn, ctx);
 }
 
 void vfw_tcp_expire(struct vfw_tcp *t, __u64 now_ns, vfw_payload_fn fn,
