@@ -1212,6 +1212,27 @@ static void test_pkt_cut_tcp_segment(void **state)
 		assert_int_equal(vfw_tcp_ooo_bytes(vfw_pkt_tcp(p)), 0);
 		vfw_pkt_free(p);
 	}
+
+	/* A resent, cut segment whose captured part the stream already has. */
+	{
+		struct got g = { 0 };
+
+		p = vfw_pkt_new(&cfg);
+		assert_non_null(p);
+		vfw_tcp_set_loss_fn(vfw_pkt_tcp(p), count_loss, &last);
+		len = tcp_pkt(0, s, 0, 0, 0x02);
+		assert_int_equal(feed_pkt(p, pktbuf, len, SEC, &g), 0);
+		len = tcp_pkt(0, s, 0, m1 + 10, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, len, SEC, &g), 0);
+		len = tcp_pkt(0, s, 0, 2 * m1 + m2, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, len - (m1 + m2), SEC, &g), -EMSGSIZE);
+		assert_int_equal(vfw_tcp_stats(vfw_pkt_tcp(p))->losses, 1);
+		len = tcp_pkt(0, s, 2 * m1 + m2, 2 * m1 + 2 * m2, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, len, SEC, &g), 0);
+		assert_int_equal(g.n, 2);
+		assert_string_equal(g.text[1], M2);
+		vfw_pkt_free(p);
+	}
 }
 
 int main(void)

@@ -878,19 +878,22 @@ static void flow_segment(struct vfw_tcp *t, struct tcp_flow *f, __u32 seq,
 }
 
 /*
- * The segment's last `missing` bytes were cut off by the capture: when the
- * stream has reached them, they are a hole no retransmission fills (the
- * sender did send them), so skip it now rather than wait ooo_timeout_ns.
- * A cut segment that was queued out of order waits like any hole.
+ * The segment's last `missing` bytes, from cut_seq on, were cut off by the
+ * capture: when the stream has reached them, they are a hole that no
+ * retransmission fills (the sender did send them), so skip it now rather
+ * than wait ooo_timeout_ns. A cut segment that was queued out of order
+ * waits like any hole.
  */
 static void flow_skip_cut(struct vfw_tcp *t, struct tcp_flow *f, __u32 cut_seq,
 			  size_t missing, vfw_payload_fn fn, void *ctx)
 {
-	if (f->next_seq != cut_seq)
-		return;
+	__s32 into = (__s32)(f->next_seq - cut_seq);
+
+	if (into < 0 || (size_t)into >= missing)
+		return;		/* not reached yet, or those bytes are here already */
 	flow_report_loss(t, f, VFW_TCP_LOSS_CUT);
 	flow_lose_sync(t, f);
-	f->next_seq += (__u32)missing;
+	f->next_seq = cut_seq + (__u32)missing;
 	ooo_drain_ready(t, f, fn, ctx);
 }
 

@@ -1061,16 +1061,17 @@ static struct call *call_create(struct vfw_tracker *t, const struct vfw_sip_obs 
 	c = call_alloc(t, m->call_id.len < VFW_CALL_ID_MAX ?
 		       m->call_id.len : VFW_CALL_ID_MAX);
 	if (!c) {
-		t->stats.refused_table_full++;
-		if (t->n_calls < t->cfg.max_calls)
+		if (t->n_calls < t->cfg.max_calls) {
 			warn(t, NULL, "out of memory",
 			     "call %.*s not tracked: out of memory, no pinholes will open",
 			     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p);
-		else
-			warn(t, NULL, "call table full",
-			     "call %.*s not tracked: %u calls already, no pinholes will open",
-			     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p,
-			     t->cfg.max_calls);
+			return NULL;
+		}
+		t->stats.refused_table_full++;
+		warn(t, NULL, "call table full",
+		     "call %.*s not tracked: %u calls already, no pinholes will open",
+		     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p,
+		     t->cfg.max_calls);
 		return NULL;
 	}
 	c->hash = vfw_call_hash(m->call_id);
@@ -1848,11 +1849,13 @@ static int same_provider(const __u8 peer[16], const __u8 from[16])
  *    moving the media) can leave through another node than the INVITE
  *    came through, e.g. after a failover or from a record-routed cluster
  *    name. Refusing those would keep a dead call's pinholes or lose a
- *    call's new media address. Nothing is lost in return: a host reaches
- *    the SIP tap only as a trusted source (a trunk prefix, a learned
- *    registrar, a reply pinhole), and inside one operator's block that
- *    trust is the operator's anyway; another provider's or an attacker's
- *    address is not in it.
+ *    call's new media address. The price is small: a host reaches the SIP
+ *    tap only as a trusted source (a trunk prefix, a learned registrar, a
+ *    reply pinhole), and inside one operator's block that trust is mostly
+ *    the operator's anyway; another provider's or a scanner's address is
+ *    not in it. What it does admit: a host of that block that our VoIP
+ *    system itself sent a request to (so it holds a reply pinhole), e.g.
+ *    another customer of the same hosting provider.
  *  - for a request: the remote party's Contact (its UA may send in-dialog
  *    requests straight from there when no proxy record-routes), and any
  *    address we sent a request of this call to;
