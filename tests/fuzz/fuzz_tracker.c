@@ -3,7 +3,8 @@
  * libFuzzer harness driving the trackers with a sequence of SIP messages.
  * Input: records of [flags:1][len:2 little-endian][message:len]. flags bit 0
  * = outbound, bits 1-2 = which of four peer addresses, bit 3 = run a tick
- * first, bit 4 = advance the clock by a minute. Small tables make the
+ * first, bit 4 = advance the clock by a minute, bit 5 = over TCP (from the
+ * peer's port 5060 + bits 1-2), bit 6 = that TCP connection lost data first. Small tables make the
  * "full" paths reachable. The sink checks the invariants the daemon relies on.
  */
 #include <stddef.h>
@@ -92,12 +93,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			now += 60ULL * 1000000000ULL;
 		if (flags & 0x08)
 			vfw_tracker_tick(t, now);
+		if (flags & 0x40)
+			vfw_tracker_tcp_lost(t, peers[(flags >> 1) & 3],
+					     (uint16_t)(5060 + ((flags >> 1) & 3)),
+					     peers[3], 5060, "fuzz");
 		if (sip_parse(data, len, 0, &msg) == SIP_OK) {
 			memset(&obs, 0, sizeof(obs));
 			obs.outbound = flags & 1;
-			obs.proto = IPPROTO_UDP;
+			obs.proto = flags & 0x20 ? IPPROTO_TCP : IPPROTO_UDP;
 			memcpy(obs.remote_addr, peers[(flags >> 1) & 3], 16);
 			memcpy(obs.local_addr, peers[3], 16);
+			obs.local_port = 5060;
+			obs.remote_port = (uint16_t)(5060 + ((flags >> 1) & 3));
 			obs.now_ns = now;
 			obs.msg = &msg;
 			vfw_tracker_observe(t, &obs);

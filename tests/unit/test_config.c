@@ -107,6 +107,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->call_max, 14400);
 	assert_int_equal(c->setup_timeout, 300);
 	assert_int_equal(c->max_calls, 1024);
+	assert_int_equal(c->max_unanswered_per_source, 0);
 	assert_int_equal(c->max_pinholes, 65536);
 	assert_int_equal(c->max_trunks, 4096);
 	assert_int_equal(c->log_level, VFW_CONFIG_LOG_INFO);
@@ -522,6 +523,7 @@ static const struct num_case nums[] = {
 	NC("timeouts", call_max, 60, 604800, false),
 	NC("timeouts", setup_timeout, 30, 3600, false),
 	NC("limits", max_calls, 1, 65536, false),
+	NC("limits", max_unanswered_per_source, 0, 65536, false),
 	NC("limits", max_pinholes, 64, 1048576, false),
 	NC("limits", max_trunks, 16, 65536, false),
 	NC("log", drop_summary_interval, 10, 86400, true),
@@ -761,14 +763,15 @@ static void test_tracker_mapping(void **state)
 	assert_memory_equal(&t, &d, sizeof(t));   /* defaults agree */
 
 	c = ok("[timeouts]\nregistration_grace = 5\npinhole_idle = 0\ncall_max = 604800\n"
-	       "setup_timeout = 45\n[limits]\nmax_calls = 7\n[learning]\n"
-	       "provisional_pinholes = no\n");
+	       "setup_timeout = 45\n[limits]\nmax_calls = 7\nmax_unanswered_per_source = 3\n"
+	       "[learning]\nprovisional_pinholes = no\n");
 	vfw_config_tracker(c, &t);
 	assert_int_equal(t.reg_grace_ns, 5 * VFW_NS_PER_SEC);
 	assert_int_equal(t.pinhole_idle_ns, 0);
 	assert_true(t.call_max_ns == 604800ULL * VFW_NS_PER_SEC);
 	assert_int_equal(t.setup_timeout_ns, 45 * VFW_NS_PER_SEC);
 	assert_int_equal(t.max_calls, 7);
+	assert_int_equal(t.max_unanswered_per_source, 3);
 	assert_int_equal(t.provisional_pinholes, 0);
 	assert_int_equal(t.reg_txn_timeout_ns, d.reg_txn_timeout_ns);
 	assert_int_equal(t.max_registrations, d.max_registrations);

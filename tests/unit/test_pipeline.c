@@ -310,6 +310,118 @@ static void test_tick_reaches_tracker(void **state)
 	assert_int_equal(fx->saw_obs, 0);
 }
 
+/* ---- SIP over TCP ------------------------------------------------------------ */
+
+/* One TCP segment between the PBX's 5060 and the trunk's 5060. */
+static int send_tcp(struct fx *fx, int outbound, uint32_t seq, uint8_t flags,
+		    const char *data, size_t len, __u64 now)
+{
+	size_t n = pb_tcp(l4buf, 5060, 5060, seq, flags, data, len);
+	size_t plen = pb_ipv4(pktbuf, outbound ? PBX : TRUNK, outbound ? TRUNK : PBX,
+			      IPPROTO_TCP, l4buf, n, 1, 0, 0, 0);
+
+	return feed(fx, pktbuf, plen, outbound, now);
+}
+
+#define TCP_DIALOG \
+	"Via: SIP/2.0/TCP 203.0.113.10:5060;branch=z9hG4bKt1\r\n" \
+	"From: <sip:1000@203.0.113.10>;tag=pbx\r\n" \
+	"To: <sip:+15550001@198.51.100.1>%s\r\n" \
+	"Call-ID: tcp-call-1\r\nCSeq: 1 INVITE\r\n" \
+	"Contact: <sip:%s:5060;transport=tcp>\r\n"
+#define TCP_SDP(addr) \
+	"v=0\r\no=- 1 1 IN IP4 " addr "\r\ns=-\r\nc=IN IP4 " addr "\r\n" \
+	"t=0 0\r\nm=audio 40000 RTP/AVP 0\r\n"
+
+static char tcp_msg[3][1024];
+
+/* tcp_msg[0]: our INVITE; [1]: the trunk's 200 OK; [2]: its 183, both from MEDIA. */
+static void tcp_messages(void)
+{
+	const char *sdp_pbx = TCP_SDP("203.0.113.10"), *sdp_media = TCP_SDP("198.51.100.50");
+	char hdr[512];
+
+	snprintf(hdr, sizeof(hdr), TCP_DIALOG, "", PBX);
+	snprintf(tcp_msg[0], sizeof(tcp_msg[0]),
+		 "INVITE sip:+15550001@198.51.100.1;transport=tcp SIP/2.0\r\n%s"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 hdr, strlen(sdp_pbx), sdp_pbx);
+	snprintf(hdr, sizeof(hdr), TCP_DIALOG, ";tag=callee", TRUNK);
+	snprintf(tcp_msg[1], sizeof(tcp_msg[1]), "SIP/2.0 200 OK\r\n%s"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 hdr, strlen(sdp_media), sdp_media);
+	snprintf(tcp_msg[2], sizeof(tcp_msg[2]), "SIP/2.0 183 Session Progress\r\n%s"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 hdr, strlen(sdp_media), sdp_media);
+}
+
+/* Both directions open, our INVITE sent: the provisional pinholes open. */
+static void tcp_call_started(struct fx *fx)
+{
+	tcp_messages();
+	assert_int_equal(send_tcp(fx, 1, 99, 0x02, NULL, 0, T0), 0);
+	assert_int_equal(send_tcp(fx, 0, 499, 0x02, NULL, 0, T0), 0);
+	assert_int_equal(send_tcp(fx, 1, 100, 0, tcp_msg[0], strlen(tcp_msg[0]), T0), 0);
+	assert_string_equal(fx->log, "pinhole_open 198.51.100.1:40000; pinhole_open 198.51.100.1:40001");
+	fx->log[0] = '\0';
+}
+
+/* The 200 OK in two segments, the second first: the answer still opens the media. */
+static void test_tcp_reordered_answer(void **state)
+{
+	struct fx *fx = *state;
+	struct vfw_pipeline_stats st;
+	size_t n, cut = 120;
+
+	tcp_call_started(fx);
+	n = strlen(tcp_msg[1]);
+	assert_int_equal(send_tcp(fx, 0, 500 + cut, 0, tcp_msg[1] + cut, n - cut, T0 + SEC), 0);
+	assert_string_equal(fx->log, "");
+	assert_int_equal(send_tcp(fx, 0, 500, 0, tcp_msg[1], cut, T0 + SEC), 0);
+	assert_string_equal(fx->log,
+			    "pinhole_open 198.51.100.50:40000; pinhole_open 198.51.100.50:40001; "
+			    "pinhole_close 198.51.100.1:40001; pinhole_close 198.51.100.1:40000");
+	vfw_pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.tcp_reordered, 1);
+	assert_int_equal(st.tcp_losses, 0);
+	assert_int_equal(st.tcp_resyncs, 0);
+}
+
+/*
+ * Bytes before the 183 never arrive (the tap missed them): the tick gives
+ * the hole up, delivers the 183 as the trunk's (the last packet fed was
+ * ours), and tells the tracker, so the setup timeout keeps the call.
+ */
+static void test_tcp_lost_bytes_keep_call(void **state)
+{
+	struct fx *fx = *state;
+	struct vfw_pipeline_stats st;
+	static char stream[2048];
+	size_t lost = 30, n;
+
+	tcp_call_started(fx);
+	n = (size_t)snprintf(stream, sizeof(stream), "SIP/2.0 180 Ringing\r\nContent-Length: 0\r\n\r\n%s",
+			     tcp_msg[2]);
+	assert_int_equal(send_tcp(fx, 0, 500 + lost, 0, stream + lost, n - lost, T0 + SEC), 0);
+	assert_int_equal(send_udp(fx, 1, TRUNK, 10000, 40000, "\x80rtp", T0 + SEC), 0);
+	assert_string_equal(fx->log, "");
+	vfw_pipeline_tick(fx->p, T0 + 2 * SEC);
+	assert_string_equal(fx->log, "");
+	vfw_pipeline_tick(fx->p, T0 + 3 * SEC);
+	assert_string_equal(fx->log,
+			    "warning :::0; "
+			    "pinhole_open 198.51.100.50:40000; pinhole_open 198.51.100.50:40001; "
+			    "pinhole_close 198.51.100.1:40001; pinhole_close 198.51.100.1:40000");
+	vfw_pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.tcp_losses, 1);
+	assert_int_equal(vfw_tracker_stats(vfw_pipeline_tracker(fx->p))->calls_answer_maybe_lost, 1);
+	fx->log[0] = '\0';
+	vfw_pipeline_tick(fx->p, T0 + 300 * SEC);
+	assert_string_equal(fx->log,
+			    "pinhole_update 198.51.100.50:40000; pinhole_update 198.51.100.50:40001");
+	assert_int_equal(vfw_tracker_n_calls(vfw_pipeline_tracker(fx->p)), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +433,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fragmented_invite_opens_pinholes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_fragment_then_tick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tick_reaches_tracker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_reordered_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_lost_bytes_keep_call, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

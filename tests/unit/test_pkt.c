@@ -598,16 +598,43 @@ struct tcp_fx {
 	struct vfw_tcp *t;
 	struct vfw_tcp_config cfg;
 	struct got g;
+	uint64_t now;               /* time of the next segment */
+	uint32_t seq0;              /* sequence number of byte 0 of the stream */
+	unsigned losses;            /* loss hook calls */
+	enum vfw_tcp_loss last_loss;
+	struct vfw_datagram lost;   /* the flow of the last one */
 };
+
+static void on_loss(void *ctx, const struct vfw_datagram *flow,
+		    enum vfw_tcp_loss reason)
+{
+	struct tcp_fx *fx = ctx;
+
+	assert_null(flow->payload);
+	fx->losses++;
+	fx->last_loss = reason;
+	fx->lost = *flow;
+}
+
+/* (Re)creates the framer from fx->cfg, with the loss hook. */
+static int tcp_renew(struct tcp_fx *fx)
+{
+	vfw_tcp_free(fx->t);
+	fx->t = vfw_tcp_new(&fx->cfg);
+	if (fx->t)
+		vfw_tcp_set_loss_fn(fx->t, on_loss, fx);
+	return fx->t ? 0 : -1;
+}
 
 static int tcp_setup(void **state)
 {
 	struct tcp_fx *fx = calloc(1, sizeof(*fx));
 
 	vfw_tcp_config_defaults(&fx->cfg);
-	fx->t = vfw_tcp_new(&fx->cfg);
+	fx->now = SEC;
+	fx->seq0 = 1000;
 	*state = fx;
-	return fx->t ? 0 : -1;
+	return tcp_renew(fx);
 }
 
 static int tcp_teardown(void **state)
@@ -619,12 +646,12 @@ static int tcp_teardown(void **state)
 	return 0;
 }
 
-/* Feeds bytes [from, to) of s as one segment from port sport, stream starting at seq 1000. */
+/* Feeds bytes [from, to) of s as one segment from port sport, stream starting at fx->seq0. */
 static void seg(struct tcp_fx *fx, unsigned sport, const char *s, size_t from,
 		size_t to, uint8_t flags)
 {
 	struct vfw_datagram d = { 0 };
-	struct vfw_tcp_seg h = { .seq = 1000 + (uint32_t)from, .flags = flags };
+	struct vfw_tcp_seg h = { .seq = fx->seq0 + (uint32_t)from, .flags = flags };
 	uint8_t *copy = malloc(to - from + 1);
 
 	assert_non_null(copy);
@@ -636,22 +663,22 @@ static void seg(struct tcp_fx *fx, unsigned sport, const char *s, size_t from,
 	d.proto = IPPROTO_TCP;
 	d.payload = copy;
 	d.len = to - from;
-	vfw_tcp_feed(fx->t, &d, &h, SEC, collect, &fx->g);
+	vfw_tcp_feed(fx->t, &d, &h, fx->now, collect, &fx->g);
 	free(copy);
 }
 
-/* Opens the flow from port sport: its data starts at sequence 1000. */
+/* Opens the flow from port sport: its data starts at sequence fx->seq0. */
 static void syn(struct tcp_fx *fx, unsigned sport)
 {
 	struct vfw_datagram d = { 0 };
-	struct vfw_tcp_seg h = { .seq = 999, .flags = VFW_TCP_SYN };
+	struct vfw_tcp_seg h = { .seq = fx->seq0 - 1, .flags = VFW_TCP_SYN };
 
 	d.saddr[15] = 1;
 	d.daddr[15] = 2;
 	d.sport = (uint16_t)sport;
 	d.dport = 5060;
 	d.proto = IPPROTO_TCP;
-	vfw_tcp_feed(fx->t, &d, &h, SEC, collect, &fx->g);
+	vfw_tcp_feed(fx->t, &d, &h, fx->now, collect, &fx->g);
 }
 
 #define M1 REQ "Content-Length: 5\r\n\r\nhello"
@@ -696,15 +723,32 @@ static void test_tcp_gap_resyncs(void **state)
 
 	syn(fx, 1);
 	seg(fx, 1, s, 0, 10, 0);
-	/* Bytes 10..20 lost: the first message is gone... */
+	/* Bytes 10..20 missing: what follows waits for them... */
 	seg(fx, 1, s, 20, m1, 0);
-	assert_int_equal(fx->g.n, 0);
-	assert_int_equal(vfw_tcp_stats(fx->t)->resyncs, 1);
-	/* ...but the stream picks up again at the next message start. */
 	seg(fx, 1, s, m1, m1 + m2 + m1, 0);
+	assert_int_equal(fx->g.n, 0);
+	assert_int_equal(vfw_tcp_stats(fx->t)->ooo_queued, 2);
+	vfw_tcp_expire(fx->t, SEC + fx->cfg.ooo_timeout_ns - 1, collect, &fx->g);
+	assert_int_equal(fx->g.n, 0);
+	assert_int_equal(fx->losses, 0);
+	/* ...until the timeout: the first message is gone, the stream picks up
+	 * again at the next message start, and the loss is reported. */
+	vfw_tcp_expire(fx->t, SEC + fx->cfg.ooo_timeout_ns, collect, &fx->g);
 	assert_int_equal(fx->g.n, 2);
 	assert_string_equal(fx->g.text[0], M2);
 	assert_string_equal(fx->g.text[1], M1);
+	assert_int_equal(vfw_tcp_stats(fx->t)->resyncs, 1);
+	assert_int_equal(vfw_tcp_stats(fx->t)->ooo_timeouts, 1);
+	assert_int_equal(fx->losses, 1);
+	assert_int_equal(fx->last_loss, VFW_TCP_LOSS_HOLE);
+	assert_int_equal(fx->lost.sport, 1);
+	assert_int_equal(fx->lost.dport, 5060);
+	assert_int_equal(fx->lost.saddr[15], 1);
+	assert_int_equal(fx->lost.daddr[15], 2);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), 0);
+	/* The missing bytes arriving late are behind the stream: ignored. */
+	seg(fx, 1, s, 10, 20, 0);
+	assert_int_equal(fx->g.n, 2);
 }
 
 static void test_tcp_join_mid_stream(void **state)
@@ -768,9 +812,9 @@ static void test_tcp_flow_limit_and_idle(void **state)
 		seg(fx, 100 + i, M1, 0, 10, 0);
 	assert_int_equal(vfw_tcp_flows(fx->t), 4);
 	assert_int_equal(vfw_tcp_stats(fx->t)->evicted, 6);
-	vfw_tcp_expire(fx->t, 60 * SEC);
+	vfw_tcp_expire(fx->t, 60 * SEC, collect, &fx->g);
 	assert_int_equal(vfw_tcp_flows(fx->t), 4);
-	vfw_tcp_expire(fx->t, 61 * SEC);
+	vfw_tcp_expire(fx->t, 61 * SEC, collect, &fx->g);
 	assert_int_equal(vfw_tcp_flows(fx->t), 0);
 }
 
@@ -784,6 +828,411 @@ static void test_tcp_syn_sets_sequence(void **state)
 	assert_int_equal(fx->g.n, 0);
 	seg(fx, 9, M1, 0, strlen(M1), 0);
 	assert_int_equal(fx->g.n, 1);
+}
+
+/* ---- TCP out-of-order queue ----------------------------------------------- */
+
+/* A trunk's 200 OK with SDP, as it may leave in two segments. */
+#define OK_SDP_BODY \
+	"v=0\r\no=- 1 1 IN IP4 198.51.100.50\r\ns=-\r\nc=IN IP4 198.51.100.50\r\n" \
+	"t=0 0\r\nm=audio 30000 RTP/AVP 0\r\n"
+#define OK_SDP \
+	"SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 192.0.2.2;branch=z9hG4bK1\r\n" \
+	"Call-ID: c1\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n" \
+	"Content-Length: 96\r\n\r\n" OK_SDP_BODY
+
+static void test_tcp_ooo_in_order(void **state)
+{
+	struct tcp_fx *fx = *state;
+	size_t n = strlen(OK_SDP);
+
+	assert_int_equal(strlen(OK_SDP_BODY), 96);
+	syn(fx, 1);
+	seg(fx, 1, OK_SDP, 0, n / 2, 0);
+	seg(fx, 1, OK_SDP, n / 2, n, 0);
+	assert_int_equal(fx->g.n, 1);
+	assert_string_equal(fx->g.text[0], OK_SDP);
+	assert_int_equal(vfw_tcp_stats(fx->t)->ooo_queued, 0);
+	assert_int_equal(fx->losses, 0);
+}
+
+static void test_tcp_ooo_swapped_200ok(void **state)
+{
+	struct tcp_fx *fx = *state;
+	size_t n = strlen(OK_SDP), half = 150;
+
+	syn(fx, 1);
+	/* The second half overtakes the first: held, nothing delivered. */
+	seg(fx, 1, OK_SDP, half, n, 0);
+	assert_int_equal(fx->g.n, 0);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), n - half);
+	/* The first half fills the hole: the answer comes out whole, once. */
+	seg(fx, 1, OK_SDP, 0, half, 0);
+	assert_int_equal(fx->g.n, 1);
+	assert_string_equal(fx->g.text[0], OK_SDP);
+	assert_int_equal(vfw_tcp_stats(fx->t)->ooo_queued, 1);
+	assert_int_equal(vfw_tcp_stats(fx->t)->ooo_delivered, 1);
+	assert_int_equal(vfw_tcp_stats(fx->t)->resyncs, 0);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), 0);
+	/* Nothing waits any more: no loss at any later time. */
+	vfw_tcp_expire(fx->t, 100 * SEC, collect, &fx->g);
+	assert_int_equal(fx->losses, 0);
+	assert_int_equal(fx->g.n, 1);
+}
+
+/* Every order of three segments cut inside messages gives the same messages. */
+static void test_tcp_ooo_three_way_shuffle(void **state)
+{
+	static const int orders[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	struct tcp_fx *fx = *state;
+	const char *s = M1 M2 OK_SDP;
+	size_t cut[4] = { 0, strlen(M1) - 3, strlen(M1) + strlen(M2) + 40, strlen(s) };
+	unsigned o, k;
+
+	for (o = 0; o < 6; o++) {
+		memset(&fx->g, 0, sizeof(fx->g));
+		syn(fx, 10 + o);
+		for (k = 0; k < 3; k++) {
+			int i = orders[o][k];
+
+			seg(fx, 10 + o, s, cut[i], cut[i + 1], 0);
+		}
+		assert_int_equal(fx->g.n, 3);
+		assert_string_equal(fx->g.text[0], M1);
+		assert_string_equal(fx->g.text[1], M2);
+		assert_string_equal(fx->g.text[2], OK_SDP);
+	}
+	assert_int_equal(vfw_tcp_stats(fx->t)->resyncs, 0);
+	assert_int_equal(fx->losses, 0);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), 0);
+}
+
+static void test_tcp_ooo_duplicates(void **state)
+{
+	struct tcp_fx *fx = *state;
+	const char *s = M1 M2;
+	size_t m1 = strlen(M1), n = strlen(s);
+
+	syn(fx, 1);
+	seg(fx, 1, s, m1, n, 0);
+	seg(fx, 1, s, m1, n, 0);		/* the same segment again */
+	seg(fx, 1, s, m1 + 5, n - 2, 0);	/* inside it */
+	assert_int_equal(vfw_tcp_stats(fx->t)->ooo_queued, 1);
+	assert_int_equal(vfw_tcp_stats(fx->t)->ooo_duplicates, 2);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), n - m1);
+	seg(fx, 1, s, 0, m1, 0);
+	seg(fx, 1, s, 0, m1, 0);		/* resent after it was taken */
+	seg(fx, 1, s, 0, n, 0);			/* everything resent at once */
+	assert_int_equal(fx->g.n, 2);
+	assert_string_equal(fx->g.text[0], M1);
+	assert_string_equal(fx->g.text[1], M2);
+	assert_int_equal(fx->losses, 0);
+}
+
+static void test_tcp_ooo_overlap(void **state)
+{
+	struct tcp_fx *fx = *state;
+	const char *s = M1 M2 M1;
+	size_t n = strlen(s);
+
+	syn(fx, 1);
+	/* Partial overlaps are kept and trimmed when taken... */
+	seg(fx, 1, s, 30, 60, 0);
+	seg(fx, 1, s, 20, 50, 0);
+	seg(fx, 1, s, 55, 80, 0);
+	assert_int_equal(vfw_tcp_stats(fx->t)->ooo_queued, 3);
+	/* ...a segment covering queued ones replaces them... */
+	seg(fx, 1, s, 15, 90, 0);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), 75);
+	seg(fx, 1, s, 100, n, 0);
+	seg(fx, 1, s, 85, 105, 0);
+	/* ...and the hole's bytes, overlapping the queue, complete the stream once. */
+	seg(fx, 1, s, 0, 20, 0);
+	assert_int_equal(fx->g.n, 3);
+	assert_string_equal(fx->g.text[0], M1);
+	assert_string_equal(fx->g.text[1], M2);
+	assert_string_equal(fx->g.text[2], M1);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), 0);
+	assert_int_equal(vfw_tcp_stats(fx->t)->resyncs, 0);
+	assert_int_equal(fx->losses, 0);
+}
+
+/* Sequence numbers wrap at 2^32 inside the message, in order and reordered. */
+static void test_tcp_ooo_wraparound(void **state)
+{
+	struct tcp_fx *fx = *state;
+	size_t n = strlen(OK_SDP);
+
+	fx->seq0 = 0xffffffffU - 99;	/* byte 100 of the stream is seq 0 */
+	syn(fx, 1);
+	seg(fx, 1, OK_SDP, 0, 80, 0);
+	seg(fx, 1, OK_SDP, 80, n, 0);
+	assert_int_equal(fx->g.n, 1);
+	syn(fx, 2);
+	seg(fx, 2, OK_SDP, 150, n, 0);		/* after the wrap */
+	seg(fx, 2, OK_SDP, 90, 150, 0);		/* across it */
+	assert_int_equal(fx->g.n, 1);
+	seg(fx, 2, OK_SDP, 0, 90, 0);		/* before it */
+	assert_int_equal(fx->g.n, 2);
+	assert_string_equal(fx->g.text[1], OK_SDP);
+	/* An old segment from before the wrap is still behind the stream. */
+	seg(fx, 2, OK_SDP, 0, 50, 0);
+	assert_int_equal(fx->g.n, 2);
+	assert_int_equal(vfw_tcp_stats(fx->t)->resyncs, 0);
+	assert_int_equal(fx->losses, 0);
+}
+
+/* The per-flow segment bound: the next segment is a loss, the stream resyncs. */
+static void test_tcp_ooo_segment_cap(void **state)
+{
+	struct tcp_fx *fx = *state;
+	const char *s = M1 M2 M1;
+	size_t m1 = strlen(M1), m2 = strlen(M2), n = strlen(s);
+
+	fx->cfg.max_ooo_segments = 2;
+	assert_int_equal(tcp_renew(fx), 0);
+	syn(fx, 1);
+	seg(fx, 1, s, 10, 20, 0);		/* hole at 0..10 */
+	seg(fx, 1, s, m1, m1 + m2, 0);		/* M2, whole */
+	assert_int_equal(fx->g.n, 0);
+	seg(fx, 1, s, m1 + m2, n, 0);		/* the third: no room */
+	assert_int_equal(vfw_tcp_stats(fx->t)->ooo_dropped, 1);
+	assert_int_equal(fx->losses, 1);
+	assert_int_equal(fx->last_loss, VFW_TCP_LOSS_QUEUE_FULL);
+	/* M1 is lost; M2 and the last M1 come out in order. */
+	assert_int_equal(fx->g.n, 2);
+	assert_string_equal(fx->g.text[0], M2);
+	assert_string_equal(fx->g.text[1], M1);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), 0);
+	/* The flow goes on in order afterwards. */
+	seg(fx, 1, M1 M2 M1 M2, n, n + m2, 0);
+	assert_int_equal(fx->g.n, 3);
+	assert_string_equal(fx->g.text[2], M2);
+}
+
+/* Per-flow bytes bound (also how far ahead a segment may lie), and the global one. */
+static void test_tcp_ooo_byte_caps(void **state)
+{
+	struct tcp_fx *fx = *state;
+	const char *s = M1 M2 M1;
+	size_t m1 = strlen(M1), m2 = strlen(M2), n = strlen(s);
+
+	fx->cfg.max_ooo_bytes = m1 + m2;
+	fx->cfg.max_ooo_total_bytes = 2 * m2;
+	assert_int_equal(tcp_renew(fx), 0);
+	syn(fx, 1);
+	/* Ends beyond max_ooo_bytes past the stream: refused at once. */
+	seg(fx, 1, s, m1 + m2, n, 0);
+	assert_int_equal(vfw_tcp_stats(fx->t)->ooo_dropped, 1);
+	assert_int_equal(fx->last_loss, VFW_TCP_LOSS_QUEUE_FULL);
+	/* The stream jumped to it: M1 delivered, the old bytes are behind. */
+	assert_int_equal(fx->g.n, 1);
+	seg(fx, 1, s, 0, n, 0);
+	assert_int_equal(fx->g.n, 1);
+
+	/* Two flows share the global bound: the one that exceeds it loses. */
+	syn(fx, 2);
+	syn(fx, 3);
+	seg(fx, 2, s, m1, m1 + m2, 0);
+	seg(fx, 3, s, m1, m1 + m2, 0);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), 2 * m2);
+	seg(fx, 3, s, m1 + m2, m1 + m2 + 10, 0);
+	assert_int_equal(vfw_tcp_stats(fx->t)->ooo_dropped, 2);
+	assert_int_equal(fx->losses, 2);
+	assert_int_equal(fx->lost.sport, 3);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), m2);
+	/* Flow 2 still waits for its hole and completes. */
+	seg(fx, 2, s, 0, m1, 0);
+	assert_int_equal(fx->g.n, 4);	/* M2 of flow 3, then M1 M2 of flow 2 */
+	assert_string_equal(fx->g.text[1], M2);
+	assert_string_equal(fx->g.text[2], M1);
+	assert_string_equal(fx->g.text[3], M2);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), 0);
+}
+
+/* A hole never filled: loss reported once, with the flow, at the timeout. */
+static void test_tcp_ooo_loss_reported(void **state)
+{
+	struct tcp_fx *fx = *state;
+	struct vfw_datagram d = { 0 };
+	struct vfw_tcp_seg h = { .seq = 5000 };
+	const char *s = M1 M2;
+	size_t m1 = strlen(M1);
+
+	syn(fx, 7);
+	seg(fx, 7, s, 0, 10, 0);
+	fx->now = 2 * SEC;
+	seg(fx, 7, s, 20, strlen(s), 0);
+	/* The wait counts from the queued segment, not from the flow's last packet. */
+	fx->now = 3 * SEC;
+	seg(fx, 7, s, 25, 30, 0);
+	vfw_tcp_expire(fx->t, 2 * SEC + fx->cfg.ooo_timeout_ns - 1, collect, &fx->g);
+	assert_int_equal(fx->losses, 0);
+	vfw_tcp_expire(fx->t, 2 * SEC + fx->cfg.ooo_timeout_ns, collect, &fx->g);
+	assert_int_equal(fx->losses, 1);
+	assert_int_equal(fx->lost.sport, 7);
+	assert_int_equal(fx->lost.proto, IPPROTO_TCP);
+	assert_int_equal(fx->g.n, 1);
+	assert_string_equal(fx->g.text[0], M2);
+	(void)m1;
+	vfw_tcp_expire(fx->t, 100 * SEC, collect, &fx->g);
+	assert_int_equal(fx->losses, 1);
+
+	/* The direction a flow was fed with is reported and delivered too. */
+	d.saddr[15] = 9;
+	d.daddr[15] = 2;
+	d.sport = 5060;
+	d.dport = 40000;
+	d.proto = IPPROTO_TCP;
+	d.outbound = 1;
+	d.payload = (const __u8 *)M2;
+	d.len = strlen(M2);
+	vfw_tcp_feed(fx->t, &d, &h, 100 * SEC, collect, &fx->g);
+	assert_int_equal(fx->g.n, 2);
+	assert_int_equal(fx->g.last.outbound, 1);
+	h.seq = 6000;
+	vfw_tcp_feed(fx->t, &d, &h, 100 * SEC, collect, &fx->g);
+	vfw_tcp_expire(fx->t, 200 * SEC, collect, &fx->g);
+	assert_int_equal(fx->losses, 2);
+	assert_int_equal(fx->lost.outbound, 1);
+	assert_int_equal(fx->lost.sport, 5060);
+	assert_int_equal(fx->g.n, 3);
+	assert_int_equal(fx->g.last.outbound, 1);
+}
+
+/* A FIN ahead of a hole waits for it; RST gives up and takes what is queued. */
+static void test_tcp_ooo_fin_and_rst(void **state)
+{
+	struct tcp_fx *fx = *state;
+	const char *s = M1 M2;
+	size_t m1 = strlen(M1), n = strlen(s);
+
+	syn(fx, 1);
+	seg(fx, 1, s, m1, n, VFW_TCP_FIN);
+	assert_int_equal(vfw_tcp_flows(fx->t), 1);
+	seg(fx, 1, s, 0, m1, 0);
+	assert_int_equal(fx->g.n, 2);
+	assert_int_equal(vfw_tcp_flows(fx->t), 0);
+	assert_int_equal(fx->losses, 0);
+
+	/* A bare FIN beyond a hole that never fills: lost, and the flow ends. */
+	syn(fx, 2);
+	seg(fx, 2, s, n, n, VFW_TCP_FIN);
+	vfw_tcp_expire(fx->t, SEC + fx->cfg.ooo_timeout_ns, collect, &fx->g);
+	assert_int_equal(fx->losses, 1);
+	assert_int_equal(vfw_tcp_flows(fx->t), 0);
+
+	syn(fx, 3);
+	seg(fx, 3, s, m1, n, 0);
+	seg(fx, 3, s, n, n, VFW_TCP_RST);
+	assert_int_equal(fx->losses, 2);
+	assert_int_equal(fx->last_loss, VFW_TCP_LOSS_RESET);
+	assert_int_equal(fx->g.n, 3);
+	assert_string_equal(fx->g.text[2], M2);
+	assert_int_equal(vfw_tcp_flows(fx->t), 0);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), 0);
+}
+
+/* Evicting a flow with bytes queued is a loss too. */
+static void test_tcp_ooo_evicted(void **state)
+{
+	struct tcp_fx *fx = *state;
+
+	fx->cfg.max_flows = 1;
+	assert_int_equal(tcp_renew(fx), 0);
+	syn(fx, 1);
+	seg(fx, 1, M1, 10, 20, 0);
+	syn(fx, 2);
+	assert_int_equal(fx->losses, 1);
+	assert_int_equal(fx->last_loss, VFW_TCP_LOSS_EVICTED);
+	assert_int_equal(fx->lost.sport, 1);
+	assert_int_equal(vfw_tcp_ooo_bytes(fx->t), 0);
+}
+
+static void count_loss(void *ctx, const struct vfw_datagram *flow,
+		       enum vfw_tcp_loss reason)
+{
+	enum vfw_tcp_loss *last = ctx;
+
+	*last = reason;
+}
+
+/* One TCP segment [from, to) of s from A to B, stream starting at 1000 (a SYN at 999). */
+static size_t tcp_pkt(int v6, const char *s, size_t from, size_t to, uint8_t flags)
+{
+	uint32_t seq = (flags & 0x02) ? 999 : 1000 + (uint32_t)from;
+	size_t n = pb_tcp(l4buf, 5060, 5060, seq, flags, s + from, to - from);
+
+	return v6 ? pb_ipv6(pktbuf, A6, B6, IPPROTO_TCP, l4buf, n)
+		  : pb_ipv4(pktbuf, A4, B4, IPPROTO_TCP, l4buf, n, 1, 0, 0, 0);
+}
+
+/*
+ * A segment cut short by the capture (the tap copies 4096 bytes; a GSO
+ * packet is longer): what was captured is used, the rest skipped at once
+ * as a loss, and the next segment is taken without waiting.
+ */
+static void test_pkt_cut_tcp_segment(void **state)
+{
+	const char *s = M1 M2 M1 M2;
+	size_t m1 = strlen(M1), m2 = strlen(M2), len;
+	enum vfw_tcp_loss last = VFW_TCP_LOSS_HOLE;
+	struct vfw_pkt_config cfg;
+	struct vfw_pkt *p;
+	int v6;
+
+	vfw_pkt_config_defaults(&cfg);
+	for (v6 = 0; v6 < 2; v6++) {
+		struct got g = { 0 };
+
+		p = vfw_pkt_new(&cfg);
+		assert_non_null(p);
+		vfw_tcp_set_loss_fn(vfw_pkt_tcp(p), count_loss, &last);
+		len = tcp_pkt(v6, s, 0, 0, 0x02);
+		assert_int_equal(feed_pkt(p, pktbuf, len, SEC, &g), 0);
+		/* M1 whole and 10 bytes of M2 captured, the rest of M2 and M1 cut off. */
+		len = tcp_pkt(v6, s, 0, 2 * m1 + m2, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, len - (m1 + m2 - 10), SEC, &g), -EMSGSIZE);
+		assert_int_equal(g.n, 1);
+		assert_string_equal(g.text[0], M1);
+		assert_int_equal(last, VFW_TCP_LOSS_CUT);
+		assert_int_equal(vfw_tcp_stats(vfw_pkt_tcp(p))->losses, 1);
+		assert_int_equal(vfw_pkt_stats(p)->truncated, 1);
+		/* The next segment follows the cut bytes: taken at once. */
+		len = tcp_pkt(v6, s, 2 * m1 + m2, 2 * m1 + 2 * m2, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, len, SEC, &g), 0);
+		assert_int_equal(g.n, 2);
+		assert_string_equal(g.text[1], M2);
+		/* A cut inside the TCP header: nothing to use, nothing breaks. */
+		len = tcp_pkt(v6, s, 0, m1, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, (v6 ? 40 : 20) + 10, SEC, &g), -EMSGSIZE);
+		assert_int_equal(vfw_tcp_stats(vfw_pkt_tcp(p))->losses, 1);
+		assert_int_equal(vfw_tcp_ooo_bytes(vfw_pkt_tcp(p)), 0);
+		vfw_pkt_free(p);
+	}
+
+	/* A resent, cut segment whose captured part the stream already has. */
+	{
+		struct got g = { 0 };
+
+		p = vfw_pkt_new(&cfg);
+		assert_non_null(p);
+		vfw_tcp_set_loss_fn(vfw_pkt_tcp(p), count_loss, &last);
+		len = tcp_pkt(0, s, 0, 0, 0x02);
+		assert_int_equal(feed_pkt(p, pktbuf, len, SEC, &g), 0);
+		len = tcp_pkt(0, s, 0, m1 + 10, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, len, SEC, &g), 0);
+		len = tcp_pkt(0, s, 0, 2 * m1 + m2, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, len - (m1 + m2), SEC, &g), -EMSGSIZE);
+		assert_int_equal(vfw_tcp_stats(vfw_pkt_tcp(p))->losses, 1);
+		len = tcp_pkt(0, s, 2 * m1 + m2, 2 * m1 + 2 * m2, 0);
+		assert_int_equal(feed_pkt(p, pktbuf, len, SEC, &g), 0);
+		assert_int_equal(g.n, 2);
+		assert_string_equal(g.text[1], M2);
+		vfw_pkt_free(p);
+	}
 }
 
 int main(void)
@@ -816,6 +1265,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_oversize_and_rst, tcp_setup, tcp_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_flow_limit_and_idle, tcp_setup, tcp_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_syn_sets_sequence, tcp_setup, tcp_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ooo_in_order, tcp_setup, tcp_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ooo_swapped_200ok, tcp_setup, tcp_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ooo_three_way_shuffle, tcp_setup, tcp_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ooo_duplicates, tcp_setup, tcp_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ooo_overlap, tcp_setup, tcp_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ooo_wraparound, tcp_setup, tcp_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ooo_segment_cap, tcp_setup, tcp_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ooo_byte_caps, tcp_setup, tcp_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ooo_loss_reported, tcp_setup, tcp_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ooo_fin_and_rst, tcp_setup, tcp_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ooo_evicted, tcp_setup, tcp_teardown),
+		cmocka_unit_test(test_pkt_cut_tcp_segment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,8 @@ struct fx {
 	unsigned n_events;
 	__u64 now;
 	char peer[64];          /* remote address of observed messages */
+	__u8 proto;             /* transport of observed messages (UDP) */
+	__u16 remote_port;      /* their remote port (5060) */
 	char *bufs[4];          /* messages are parsed from exact-size heap copies */
 };
 
@@ -103,6 +105,8 @@ static int setup(void **state)
 	assert_non_null(fx->t);
 	fx->now = T0;
 	strcpy(fx->peer, TRUNK);
+	fx->proto = IPPROTO_UDP;
+	fx->remote_port = 5060;
 	*state = fx;
 	return 0;
 }
@@ -152,11 +156,11 @@ static void feed(struct fx *fx, int outbound, const char *text)
 
 	memset(&obs, 0, sizeof(obs));
 	obs.outbound = outbound;
-	obs.proto = IPPROTO_UDP;
+	obs.proto = fx->proto;
 	addr_of(PBX, obs.local_addr);
 	addr_of(fx->peer, obs.remote_addr);
 	obs.local_port = 5060;
-	obs.remote_port = 5060;
+	obs.remote_port = fx->remote_port;
 	obs.now_ns = fx->now;
 	obs.msg = &msg;
 	vfw_tracker_observe(fx->t, &obs);
@@ -1133,6 +1137,265 @@ static void test_import_ringing_setup_timeout(void **state)
 	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
 }
 
+/* The TCP connection trunk:40123 <-> PBX:5060 lost data, told either way round. */
+static unsigned tcp_lost(struct fx *fx, __u16 trunk_port, int swapped)
+{
+	__u8 trunk[16], pbx[16];
+
+	addr_of(TRUNK, trunk);
+	addr_of(PBX, pbx);
+	return swapped ? vfw_tracker_tcp_lost(fx->t, pbx, 5060, trunk, trunk_port, "test")
+		       : vfw_tracker_tcp_lost(fx->t, trunk, trunk_port, pbx, 5060, "test");
+}
+
+/*
+ * An outbound call over TCP rings with early media; then its connection
+ * loses data (the 200 OK may have been in it). At the setup timeout the
+ * call is kept as answered: its pinholes get the idle timeout, and BYE
+ * still ends it.
+ */
+static void test_tcp_loss_keeps_unanswered_call(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->proto = IPPROTO_TCP;
+	fx->remote_port = 40123;
+	feed(fx, OUT, req("INVITE", "tcp-lost", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	feed(fx, IN, resp(183, "INVITE", "tcp-lost", 1, "pbx", "callee", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle; "
+		   "open 198.51.100.50>10000 noidle; open 198.51.100.50>10001 noidle; "
+		   "close 198.51.100.1>10001 prov noidle; close 198.51.100.1>10000 prov noidle");
+	/* another connection of the same trunk, and a UDP call: not marked */
+	assert_int_equal(tcp_lost(fx, 40124, 0), 0);
+	expect(fx, "warning(TCP stream lost data)");
+	assert_int_equal(tcp_lost(fx, 40123, 1), 1);
+	expect(fx, "warning(TCP stream lost data)");
+	assert_non_null(strstr(fx->last.text, "1 unanswered call(s)"));
+	assert_int_equal(vfw_tracker_stats(fx->t)->calls_answer_maybe_lost, 1);
+
+	vfw_tracker_tick(fx->t, T0 + 299 * SEC);
+	expect(fx, "");
+	vfw_tracker_tick(fx->t, T0 + 300 * SEC);
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	assert_int_equal(fx->last.idle_ns, 60 * SEC);
+	assert_string_equal(fx->last.reason, "call answered: idle timeout starts");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+	assert_int_equal(vfw_tracker_stats(fx->t)->calls_assumed_answered, 1);
+	vfw_tracker_tick(fx->t, T0 + 3600 * SEC);
+	expect(fx, "");
+	feed(fx, IN, req("BYE", "tcp-lost", 2, "callee", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+}
+
+/* Unmarked calls still end at the setup timeout, on TCP and UDP alike. */
+static void test_tcp_loss_elsewhere_still_times_out(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->proto = IPPROTO_TCP;
+	fx->remote_port = 40123;
+	feed(fx, OUT, req("INVITE", "tcp-ok", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	fx->proto = IPPROTO_UDP;
+	fx->remote_port = 40123;
+	feed(fx, OUT, req("INVITE", "udp-ring", 1, "pbx", "", sdp(PBX, 10002, NULL), NULL));
+	/* an answered call on the lossy connection needs nothing */
+	fx->proto = IPPROTO_TCP;
+	fx->remote_port = 40200;
+	feed(fx, OUT, req("INVITE", "tcp-answered", 1, "pbx", "", sdp(PBX, 10004, NULL), NULL));
+	feed(fx, IN, resp(200, "INVITE", "tcp-answered", 1, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
+	fx->log[0] = '\0';
+	assert_int_equal(tcp_lost(fx, 40200, 0), 0);
+	expect(fx, "warning(TCP stream lost data)");
+	vfw_tracker_tick(fx->t, T0 + 300 * SEC);
+	expect(fx, "close 198.51.100.1>10000 prov noidle; close 198.51.100.1>10001 prov noidle; "
+		   "close 198.51.100.1>10002 prov noidle; close 198.51.100.1>10003 prov noidle");
+	assert_string_equal(fx->last.reason, "call setup timed out");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+	assert_int_equal(vfw_tracker_stats(fx->t)->calls_assumed_answered, 0);
+}
+
+/* ---- who is believed ------------------------------------------------- */
+
+#define STRANGER "192.0.2.66"
+
+/* A re-INVITE and a BYE from another host than the call's peer change nothing. */
+static void test_peer_mismatch_ignored(void **state)
+{
+	struct fx *fx = *state;
+
+	establish_inbound(fx, "peer-1");
+	strcpy(fx->peer, STRANGER);
+	feed(fx, IN, req("INVITE", "peer-1", 2, "caller", "pbx", sdp(STRANGER, 5000, NULL), NULL));
+	expect(fx, "warning(not from the call's SIP peer)");
+	assert_non_null(strstr(fx->last.text, "INVITE from 192.0.2.66 ignored"));
+	assert_string_equal(fx->last.call_id, "peer-1");
+	feed(fx, IN, req("BYE", "peer-1", 3, "caller", "pbx", NULL, NULL));
+	feed(fx, IN, resp(200, "INVITE", "peer-1", 1, "caller", "pbx", sdp(STRANGER, 5000, NULL), NULL));
+	expect(fx, "warning(not from the call's SIP peer); warning(not from the call's SIP peer)");
+	assert_int_equal(vfw_tracker_stats(fx->t)->peer_mismatch, 3);
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+	/* IPv6 from a stranger is no closer */
+	strcpy(fx->peer, "2001:db8::66");
+	feed(fx, IN, req("BYE", "peer-1", 3, "caller", "pbx", NULL, NULL));
+	expect(fx, "warning(not from the call's SIP peer)");
+	/* our own messages are always believed, and the peer still ends the call */
+	strcpy(fx->peer, STRANGER);
+	feed(fx, OUT, req("INVITE", "peer-1", 1, "pbx", "caller", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "");
+	strcpy(fx->peer, TRUNK);
+	feed(fx, IN, req("BYE", "peer-1", 3, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+}
+
+/* The peer, a sibling of it, the remote Contact and our requests' destinations are believed. */
+static void test_peer_match_applied(void **state)
+{
+	struct fx *fx = *state;
+
+	/* The peer moves the media. */
+	establish_inbound(fx, "peer-2");
+	feed(fx, IN, req("INVITE", "peer-2", 2, "caller", "pbx", sdp("198.51.100.60", 30000, NULL), NULL));
+	feed(fx, OUT, resp(200, "INVITE", "peer-2", 2, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.60>10000; open 198.51.100.60>10001; "
+		   "close 198.51.100.50>10001; close 198.51.100.50>10000");
+	/* Another server of the trunk's /24 sends the BYE. */
+	strcpy(fx->peer, "198.51.100.2");
+	feed(fx, IN, req("BYE", "peer-2", 3, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.60>10000; close 198.51.100.60>10001");
+
+	/* Inbound call whose caller's Contact is a gateway: it may send the BYE. */
+	strcpy(fx->peer, TRUNK);
+	feed(fx, IN, req("INVITE", "peer-3", 1, "caller", "", sdp(MEDIA, 30000, NULL),
+			 "Contact: <sip:gw@192.0.2.90:5060>\r\n"));
+	feed(fx, OUT, resp(200, "INVITE", "peer-3", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001");
+	strcpy(fx->peer, "192.0.2.90");
+	feed(fx, IN, req("BYE", "peer-3", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+
+	/* Outbound call; our re-INVITE goes to another host, whose 200 counts. */
+	strcpy(fx->peer, TRUNK);
+	feed(fx, OUT, req("INVITE", "peer-4", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	feed(fx, IN, resp(200, "INVITE", "peer-4", 1, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
+	feed(fx, OUT, req("ACK", "peer-4", 1, "pbx", "callee", NULL, NULL));
+	fx->log[0] = '\0';
+	strcpy(fx->peer, STRANGER);
+	feed(fx, OUT, req("INVITE", "peer-4", 2, "pbx", "callee", sdp(PBX, 10000, NULL), NULL));
+	/* a response to another of our requests is not its to give */
+	feed(fx, IN, resp(200, "INVITE", "peer-4", 7, "pbx", "callee", sdp(STRANGER, 41000, NULL), NULL));
+	expect(fx, "warning(not from the call's SIP peer)");
+	feed(fx, IN, resp(200, "INVITE", "peer-4", 2, "pbx", "callee", sdp(STRANGER, 41000, NULL), NULL));
+	expect(fx, "open 192.0.2.66>10000; open 192.0.2.66>10001; "
+		   "close 198.51.100.1>10001; close 198.51.100.1>10000");
+}
+
+/* ---- new calls per source ---------------------------------------------- */
+
+static void invite_from(struct fx *fx, const char *from, const char *cid)
+{
+	strcpy(fx->peer, from);
+	feed(fx, IN, req("INVITE", cid, 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+}
+
+/*
+ * One source relays a flood of INVITEs: it gets max_calls / 4 unanswered
+ * calls, then is refused; another source and our outbound calls still
+ * get through; an answer frees a place.
+ */
+static void test_per_source_cap(void **state)
+{
+	struct fx *fx = *state;
+	char cid[32];
+	unsigned i;
+
+	fx->cfg.max_calls = 16;		/* 4 per source, 2 kept for outbound */
+	reconfigure(fx);
+	for (i = 0; i < 4; i++) {
+		snprintf(cid, sizeof(cid), "flood-%u", i);
+		invite_from(fx, TRUNK, cid);
+	}
+	expect(fx, "");
+	invite_from(fx, TRUNK, "flood-4");
+	expect(fx, "warning(unanswered calls per source)");
+	assert_non_null(strstr(fx->last.text, "from 198.51.100.1 not tracked"));
+	invite_from(fx, TRUNK, "flood-4");	/* its retransmission */
+	expect(fx, "warning(unanswered calls per source)");
+	assert_int_equal(vfw_tracker_stats(fx->t)->refused_per_source, 2);
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 4);
+
+	/* a legitimate call through another trunk is tracked and opens media */
+	invite_from(fx, "203.0.113.77", "legit-in");
+	feed(fx, OUT, resp(200, "INVITE", "legit-in", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001");
+	/* and so is our own outbound call through the flooded trunk */
+	strcpy(fx->peer, TRUNK);
+	feed(fx, OUT, req("INVITE", "legit-out", 1, "pbx", "", sdp(PBX, 10002, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10002 prov noidle; open 198.51.100.1>10003 prov noidle");
+
+	/* one flood call answered: the source may ring one more */
+	feed(fx, OUT, resp(200, "INVITE", "flood-0", 1, "caller", "pbx", sdp(PBX, 10004, NULL), NULL));
+	fx->log[0] = '\0';
+	invite_from(fx, TRUNK, "flood-5");
+	expect(fx, "");
+	invite_from(fx, TRUNK, "flood-6");
+	expect(fx, "warning(unanswered calls per source)");
+	/* the setup timeout ends the unanswered ones and frees their places */
+	vfw_tracker_tick(fx->t, T0 + 300 * SEC);
+	fx->log[0] = '\0';
+	invite_from(fx, TRUNK, "flood-7");
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 3);	/* flood-0, legit-in, flood-7 */
+}
+
+/* Unanswered inbound calls of all sources leave the outbound reserve free. */
+static void test_outbound_reserve(void **state)
+{
+	struct fx *fx = *state;
+	char cid[32], src[32];
+	unsigned i;
+
+	fx->cfg.max_calls = 8;			/* reserve 1 */
+	fx->cfg.max_unanswered_per_source = 100;
+	reconfigure(fx);
+	for (i = 0; i < 7; i++) {
+		snprintf(cid, sizeof(cid), "many-%u", i);
+		snprintf(src, sizeof(src), "198.51.100.%u", 10 + i);
+		invite_from(fx, src, cid);
+	}
+	expect(fx, "");
+	invite_from(fx, "198.51.100.99", "many-7");
+	expect(fx, "warning(unanswered inbound calls)");
+	assert_int_equal(vfw_tracker_stats(fx->t)->refused_inbound_share, 1);
+	strcpy(fx->peer, TRUNK);
+	feed(fx, OUT, req("INVITE", "ours", 1, "pbx", "", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
+	feed(fx, OUT, req("INVITE", "ours-2", 1, "pbx", "", sdp(PBX, 10002, NULL), NULL));
+	expect(fx, "warning(call table full)");
+	assert_int_equal(vfw_tracker_stats(fx->t)->refused_table_full, 1);
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 8);
+}
+
+/* A restored unanswered inbound call counts against its source too. */
+static void test_import_counts_unanswered(void **state)
+{
+	struct fx *fx = *state;
+	struct vfw_call_record rec;
+
+	fx->cfg.max_calls = 4;			/* 1 per source */
+	reconfigure(fx);
+	invite_from(fx, TRUNK, "ring-r");
+	assert_int_equal(vfw_tracker_export_call(fx->t, vfw_call_hash(sv_from_cstr("ring-r")), &rec), 0);
+	reconfigure(fx);
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), 0);
+	invite_from(fx, TRUNK, "ring-s");
+	expect(fx, "warning(unanswered calls per source)");
+	feed(fx, IN, req("CANCEL", "ring-r", 1, "caller", "", NULL, NULL));
+	invite_from(fx, TRUNK, "ring-s");
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+}
+
 static void test_import_rejects_bad_records(void **state)
 {
 	struct fx *fx = *state;
@@ -1210,6 +1473,13 @@ int main(void)
 		T(test_inbound_ringing_then_answer),
 		T(test_inbound_answer_without_sdp),
 		T(test_ringing_bounded_by_setup_timeout),
+		T(test_tcp_loss_keeps_unanswered_call),
+		T(test_tcp_loss_elsewhere_still_times_out),
+		T(test_peer_mismatch_ignored),
+		T(test_peer_match_applied),
+		T(test_per_source_cap),
+		T(test_outbound_reserve),
+		T(test_import_counts_unanswered),
 		T(test_outbound_ringing_then_answer_from_peer),
 		T(test_outbound_early_media_from_peer_then_answer),
 		T(test_late_fork_keeps_idle_timeout),

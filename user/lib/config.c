@@ -32,7 +32,7 @@ enum key_id {
 	K_REGISTRATIONS, K_REPLY_PINHOLES, K_REPLY_TTL, K_EGRESS_MEDIA,
 	K_EGRESS_MEDIA_IDLE, K_PROVISIONAL, K_ANY_SOURCE, K_ANNOUNCED_MEDIA,
 	K_REG_GRACE, K_REG_TRUST, K_PINHOLE_IDLE, K_CALL_MAX, K_SETUP_TIMEOUT,
-	K_MAX_CALLS, K_MAX_PINHOLES, K_MAX_TRUNKS,
+	K_MAX_CALLS, K_MAX_UNANSWERED, K_MAX_PINHOLES, K_MAX_TRUNKS,
 	K_LOG_LEVEL, K_DROP_SUMMARY,
 	K_COUNT,
 };
@@ -654,6 +654,9 @@ static const struct key_def keys[K_COUNT] = {
 	[K_SETUP_TIMEOUT] = NUM("timeouts", setup_timeout,
 				VFW_CONFIG_SETUP_TIMEOUT_MIN, VFW_CONFIG_SETUP_TIMEOUT_MAX),
 	[K_MAX_CALLS] = NUM("limits", max_calls, 1, VFW_CONFIG_MAX_CALLS_MAX),
+	/* 0: a quarter of max_calls, whatever max_calls is set to */
+	[K_MAX_UNANSWERED] = NUM("limits", max_unanswered_per_source, 0,
+				 VFW_CONFIG_MAX_CALLS_MAX),
 	[K_MAX_PINHOLES] = NUM("limits", max_pinholes,
 			       VFW_CONFIG_MAX_PINHOLES_MIN, VFW_CONFIG_MAX_PINHOLES_MAX),
 	[K_MAX_TRUNKS] = NUM("limits", max_trunks,
@@ -997,6 +1000,7 @@ void vfw_config_tracker(const struct vfw_config *c, struct vfw_tracker_config *t
 	t->call_max_ns = (__u64)c->call_max * VFW_NS_PER_SEC;
 	t->setup_timeout_ns = (__u64)c->setup_timeout * VFW_NS_PER_SEC;
 	t->max_calls = c->max_calls;
+	t->max_unanswered_per_source = c->max_unanswered_per_source;
 	t->provisional_pinholes = c->provisional_pinholes ? 1 : 0;
 }
 

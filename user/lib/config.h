@@ -152,6 +152,7 @@ struct vfw_config {
 
 	/* [limits] */
 	__u32 max_calls;
+	__u32 max_unanswered_per_source; /* 0 = max_calls / 4 (tracker.h) */
 	__u32 max_pinholes;
 	__u32 max_trunks;
 

@@ -13,14 +13,41 @@ struct vfw_pipeline {
 	struct vfw_pkt *pkt;
 	struct vfw_tracker *tracker;
 	struct vfw_pipeline_stats stats;  /* the pipeline's own counters */
-	/* The packet being fed, for the payload callback. */
-	int outbound;
-	__u64 now_ns;
+	__u64 now_ns;                     /* of the packet or tick being handled */
 	struct sip_msg msg;               /* large: kept here, not on the stack */
 	const struct vfw_sip_obs *current; /* set while the tracker handles one */
 	vfw_sender_filter ours;           /* NULL: every outbound datagram is ours */
 	void *ours_ctx;
 };
+
+static const char *tcp_loss_text(enum vfw_tcp_loss reason)
+{
+	switch (reason) {
+	case VFW_TCP_LOSS_HOLE:
+		return "a hole not filled in time";
+	case VFW_TCP_LOSS_QUEUE_FULL:
+		return "out-of-order queue full";
+	case VFW_TCP_LOSS_MESSAGE:
+		return "a message too long or unframeable";
+	case VFW_TCP_LOSS_EVICTED:
+		return "connection evicted with bytes queued";
+	case VFW_TCP_LOSS_RESET:
+		return "reset with a hole open";
+	case VFW_TCP_LOSS_CUT:
+		return "a segment cut short by the capture";
+	}
+	return "unknown";
+}
+
+/* The connection lost bytes: an answer in them would be missed, so tell the tracker. */
+static void on_tcp_loss(void *ctx, const struct vfw_datagram *flow,
+			enum vfw_tcp_loss reason)
+{
+	struct vfw_pipeline *p = ctx;
+
+	vfw_tracker_tcp_lost(p->tracker, flow->saddr, flow->sport, flow->daddr,
+			     flow->dport, tcp_loss_text(reason));
+}
 
 struct vfw_pipeline *vfw_pipeline_new_cfg(const struct vfw_tracker_config *cfg,
 					  const struct vfw_pkt_config *pkt_cfg,
@@ -41,6 +68,7 @@ struct vfw_pipeline *vfw_pipeline_new_cfg(const struct vfw_tracker_config *cfg,
 		vfw_pipeline_free(p);
 		return NULL;
 	}
+	vfw_tcp_set_loss_fn(vfw_pkt_tcp(p->pkt), on_tcp_loss, p);
 	return p;
 }
 
@@ -71,11 +99,11 @@ static void fill_obs(const struct vfw_pipeline *p, const struct vfw_datagram *d,
 		     struct vfw_sip_obs *obs)
 {
 	memset(obs, 0, sizeof(*obs));
-	obs->outbound = p->outbound;
+	obs->outbound = d->outbound;
 	obs->proto = d->proto;
 	obs->now_ns = p->now_ns;
 	obs->msg = &p->msg;
-	if (p->outbound) {
+	if (d->outbound) {
 		memcpy(obs->local_addr, d->saddr, 16);
 		memcpy(obs->remote_addr, d->daddr, 16);
 		obs->local_port = d->sport;
@@ -99,7 +127,7 @@ static void on_payload(void *ctx, const struct vfw_datagram *d)
 		p->stats.non_sip++;
 		return;
 	}
-	if (p->outbound && p->ours && !p->ours(p->ours_ctx, d)) {
+	if (d->outbound && p->ours && !p->ours(p->ours_ctx, d)) {
 		p->stats.not_ours++;
 		return;
 	}
@@ -120,9 +148,8 @@ int vfw_pipeline_packet(struct vfw_pipeline *p, const __u8 *l3, size_t len,
 	int rc;
 
 	p->stats.packets++;
-	p->outbound = !!outbound;
 	p->now_ns = now_ns;
-	rc = vfw_pkt_feed(p->pkt, l3, len, now_ns, on_payload, p);
+	rc = vfw_pkt_feed_dir(p->pkt, l3, len, outbound, now_ns, on_payload, p);
 	if (rc < 0)
 		p->stats.malformed++;
 	return rc < 0 ? rc : 0;
@@ -130,7 +157,8 @@ int vfw_pipeline_packet(struct vfw_pipeline *p, const __u8 *l3, size_t len,
 
 void vfw_pipeline_tick(struct vfw_pipeline *p, __u64 now_ns)
 {
-	vfw_pkt_expire(p->pkt, now_ns);
+	p->now_ns = now_ns;
+	vfw_pkt_expire(p->pkt, now_ns, on_payload, p);
 	vfw_tracker_tick(p->tracker, now_ns);
 }
 
@@ -163,4 +191,6 @@ void vfw_pipeline_get_stats(const struct vfw_pipeline *p,
 	out->truncated = ps->truncated;
 	out->tcp_segments = ts->segments;
 	out->tcp_resyncs = ts->resyncs;
+	out->tcp_reordered = ts->ooo_delivered;
+	out->tcp_losses = ts->losses;
 }

@@ -12,8 +12,12 @@
  *
  * A packet cut short by the capture length (the TC programs copy at most
  * 4096 bytes) is refused with -EMSGSIZE: a cut UDP datagram cannot be
- * parsed, and on TCP the missing bytes become a gap that the stream framer
- * resynchronises after (the partial message is lost, later ones are not).
+ * parsed. Of a cut TCP segment the stream framer takes what was captured
+ * and skips the rest at once; a segment the tap missed leaves a hole that
+ * it waits for (ooo_timeout_ns). Either way it then resynchronises: the
+ * partial message is lost, later ones are not, and the tracker is told
+ * that the connection lost data (vfw_tracker_tcp_lost), so a call whose
+ * answer may have been in it is not ended at its setup timeout.
  * IP fragments are each far below that size, so fragmented SIP is whole.
  * Checksums are not verified (egress packets carry offloaded, unfinished ones).
  */
@@ -39,6 +43,8 @@ struct vfw_pipeline_stats {
 	__u64 truncated;      /* part of malformed: shorter than the IP header says */
 	__u64 tcp_segments;
 	__u64 tcp_resyncs;    /* stream gaps that threw away a partial message */
+	__u64 tcp_reordered;  /* segments held out of order, then delivered in order */
+	__u64 tcp_losses;     /* stream bytes never delivered (the tracker is told) */
 	__u64 not_ours;       /* outbound SIP the sender filter refused (not the VoIP system's) */
 };
 

@@ -465,8 +465,61 @@ static int reassembled_l4(const struct vfw_l3 *l3, const __u8 **data,
 	return 0;
 }
 
+/*
+ * A packet shorter than its IP header says. When it is an unfragmented TCP
+ * segment whose headers were captured, the stream is given the captured
+ * payload and told how much is missing. Parsed from a copy whose IP length
+ * field is set to what was captured, so the parsers' checks all apply.
+ */
+static void salvage_cut_tcp(struct vfw_pkt *p, const __u8 *pkt, size_t len,
+			    int outbound, __u64 now_ns, vfw_payload_fn fn, void *ctx)
+{
+	struct vfw_datagram d;
+	struct vfw_tcp_seg seg;
+	struct vfw_l3 l3;
+	size_t claimed;
+	__u8 *copy;
+
+	if (len < IPV4_MIN_HLEN || len > 0xffff)
+		return;
+	if (pkt[0] >> 4 == 4) {
+		claimed = get_be16(pkt + 2);
+	} else if (pkt[0] >> 4 == 6 && len > IPV6_HLEN) {
+		claimed = IPV6_HLEN + (size_t)get_be16(pkt + 4);
+	} else {
+		return;
+	}
+	if (claimed <= len)
+		return;
+	copy = malloc(len);
+	if (!copy)
+		return;
+	memcpy(copy, pkt, len);
+	if (copy[0] >> 4 == 4) {
+		copy[2] = (__u8)(len >> 8);
+		copy[3] = (__u8)len;
+	} else {
+		copy[4] = (__u8)((len - IPV6_HLEN) >> 8);
+		copy[5] = (__u8)(len - IPV6_HLEN);
+	}
+	if (vfw_l3_parse(copy, len, &l3) == 0 && !l3.is_fragment &&
+	    l3.proto == IPPROTO_TCP &&
+	    vfw_l4_parse(&l3, IPPROTO_TCP, l3.l4, l3.l4_len, &d, &seg) == 0) {
+		d.outbound = outbound ? 1 : 0;
+		p->stats.tcp_segments++;
+		vfw_tcp_feed_cut(p->tcp, &d, &seg, claimed - len, now_ns, fn, ctx);
+	}
+	free(copy);
+}
+
 int vfw_pkt_feed(struct vfw_pkt *p, const __u8 *pkt, size_t len, __u64 now_ns,
 		 vfw_payload_fn fn, void *ctx)
+{
+	return vfw_pkt_feed_dir(p, pkt, len, 0, now_ns, fn, ctx);
+}
+
+int vfw_pkt_feed_dir(struct vfw_pkt *p, const __u8 *pkt, size_t len,
+		     int outbound, __u64 now_ns, vfw_payload_fn fn, void *ctx)
 {
 	struct vfw_datagram d;
 	struct vfw_tcp_seg seg;
@@ -480,6 +533,8 @@ int vfw_pkt_feed(struct vfw_pkt *p, const __u8 *pkt, size_t len, __u64 now_ns,
 	rc = vfw_l3_parse(pkt, len, &l3);
 	if (rc) {
 		count_error(p, rc);
+		if (rc == -EMSGSIZE)
+			salvage_cut_tcp(p, pkt, len, outbound, now_ns, fn, ctx);
 		return rc;
 	}
 	l4 = l3.l4;
@@ -505,6 +560,7 @@ int vfw_pkt_feed(struct vfw_pkt *p, const __u8 *pkt, size_t len, __u64 now_ns,
 		return rc;
 	}
 	d.reassembled = l3.is_fragment;
+	d.outbound = outbound ? 1 : 0;
 	if (proto == IPPROTO_UDP) {
 		p->stats.udp_datagrams++;
 		if (fn)
@@ -516,10 +572,11 @@ int vfw_pkt_feed(struct vfw_pkt *p, const __u8 *pkt, size_t len, __u64 now_ns,
 	return 0;
 }
 
-void vfw_pkt_expire(struct vfw_pkt *p, __u64 now_ns)
+void vfw_pkt_expire(struct vfw_pkt *p, __u64 now_ns, vfw_payload_fn fn,
+		    void *ctx)
 {
 	vfw_reasm_expire(p->reasm, now_ns);
-	vfw_tcp_expire(p->tcp, now_ns);
+	vfw_tcp_expire(p->tcp, now_ns, fn, ctx);
 }
 
 const struct vfw_pkt_stats *vfw_pkt_stats(const struct vfw_pkt *p)

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -339,21 +340,48 @@ const struct vfw_reasm_stats *vfw_reasm_stats(const struct vfw_reasm *r)
 
 /* ==== TCP streams ======================================================= */
 
+/*
+ * A segment that arrived ahead of the stream's next byte, kept until the
+ * hole before it is filled (or given up on). Its bytes are a private copy:
+ * the caller's packet is gone after the feed call.
+ */
+struct ooo_seg {
+	__u32 seq;
+	__u32 len;
+	__u64 arrived_ns;
+	__u8 *data;
+};
+
 struct tcp_flow {
 	__u8 used;
-	__u8 synced;                  /* next_seq known and buf starts at a message */
-	__u8 saddr[16], daddr[16];
-	__u16 sport, dport;
+	__u8 seq_known;               /* next_seq is the stream's next byte */
+	__u8 synced;                  /* buf starts at a message */
+	__u8 fin;                     /* a FIN was seen; the flow ends at fin_seq */
+	struct vfw_datagram id;       /* addresses, ports, direction; no payload */
 	__u32 next_seq;
+	__u32 fin_seq;
+	__u64 fin_ns;                 /* when the FIN arrived */
 	__u64 last_ns;
 	__u8 *buf;
 	size_t len, cap;
+	/*
+	 * Out-of-order queue: sorted by distance from next_seq, every entry
+	 * ahead of it and ending within max_ooo_bytes of it (so the serial
+	 * number comparisons below never meet a wrapped distance). The array
+	 * (max_ooo_segments entries) is allocated on first use.
+	 */
+	struct ooo_seg *ooo;
+	unsigned n_ooo;
+	size_t ooo_bytes;
 };
 
 struct vfw_tcp {
 	struct vfw_tcp_config cfg;
 	struct tcp_flow *flows;
-	size_t total_bytes;
+	size_t total_bytes;           /* message buffers */
+	size_t ooo_total_bytes;       /* out-of-order queues */
+	vfw_tcp_loss_fn loss_fn;
+	void *loss_ctx;
 	struct vfw_tcp_stats stats;
 };
 
@@ -363,6 +391,10 @@ void vfw_tcp_config_defaults(struct vfw_tcp_config *cfg)
 	cfg->max_buffer = 64 * 1024;
 	cfg->max_total_bytes = 4 << 20;
 	cfg->idle_ns = 900ULL * 1000000000ULL;
+	cfg->max_ooo_segments = 16;
+	cfg->max_ooo_bytes = 32 * 1024;
+	cfg->max_ooo_total_bytes = 1 << 20;
+	cfg->ooo_timeout_ns = 2ULL * 1000000000ULL;
 }
 
 struct vfw_tcp *vfw_tcp_new(const struct vfw_tcp_config *cfg)
@@ -380,6 +412,12 @@ struct vfw_tcp *vfw_tcp_new(const struct vfw_tcp_config *cfg)
 	return t;
 }
 
+void vfw_tcp_set_loss_fn(struct vfw_tcp *t, vfw_tcp_loss_fn fn, void *ctx)
+{
+	t->loss_fn = fn;
+	t->loss_ctx = ctx;
+}
+
 static void flow_discard_data(struct vfw_tcp *t, struct tcp_flow *f)
 {
 	t->total_bytes -= f->cap;
@@ -388,9 +426,32 @@ static void flow_discard_data(struct vfw_tcp *t, struct tcp_flow *f)
 	f->len = f->cap = 0;
 }
 
+/* Removes queue entry i, handing its data to the caller (who frees it). */
+static struct ooo_seg ooo_take(struct vfw_tcp *t, struct tcp_flow *f, unsigned i)
+{
+	struct ooo_seg s = f->ooo[i];
+
+	memmove(&f->ooo[i], &f->ooo[i + 1], (f->n_ooo - i - 1) * sizeof(*f->ooo));
+	f->n_ooo--;
+	f->ooo_bytes -= s.len;
+	t->ooo_total_bytes -= s.len;
+	return s;
+}
+
+static void ooo_clear(struct vfw_tcp *t, struct tcp_flow *f)
+{
+	while (f->n_ooo) {
+		struct ooo_seg s = ooo_take(t, f, f->n_ooo - 1);
+
+		free(s.data);
+	}
+}
+
 static void flow_clear(struct vfw_tcp *t, struct tcp_flow *f)
 {
 	flow_discard_data(t, f);
+	ooo_clear(t, f);
+	free(f->ooo);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -406,10 +467,19 @@ void vfw_tcp_free(struct vfw_tcp *t)
 	free(t);
 }
 
+/* Tells the owner that bytes of this flow were never delivered. */
+static void flow_report_loss(struct vfw_tcp *t, const struct tcp_flow *f,
+			     enum vfw_tcp_loss reason)
+{
+	t->stats.losses++;
+	if (t->loss_fn)
+		t->loss_fn(t->loss_ctx, &f->id, reason);
+}
+
 static int flow_matches(const struct tcp_flow *f, const struct vfw_datagram *d)
 {
-	return f->used && f->sport == d->sport && f->dport == d->dport &&
-	       !memcmp(f->saddr, d->saddr, 16) && !memcmp(f->daddr, d->daddr, 16);
+	return f->used && f->id.sport == d->sport && f->id.dport == d->dport &&
+	       !memcmp(f->id.saddr, d->saddr, 16) && !memcmp(f->id.daddr, d->daddr, 16);
 }
 
 static struct tcp_flow *flow_get(struct vfw_tcp *t, const struct vfw_datagram *d)
@@ -430,15 +500,17 @@ static struct tcp_flow *flow_get(struct vfw_tcp *t, const struct vfw_datagram *d
 	if (!free_slot) {
 		if (!lru)
 			return NULL;	/* max_flows == 0 */
+		/* Queued bytes die with it: whoever follows that connection must know. */
+		if (lru->n_ooo)
+			flow_report_loss(t, lru, VFW_TCP_LOSS_EVICTED);
 		flow_clear(t, lru);
 		t->stats.evicted++;
 		free_slot = lru;
 	}
 	free_slot->used = 1;
-	memcpy(free_slot->saddr, d->saddr, 16);
-	memcpy(free_slot->daddr, d->daddr, 16);
-	free_slot->sport = d->sport;
-	free_slot->dport = d->dport;
+	free_slot->id = *d;
+	free_slot->id.payload = NULL;
+	free_slot->id.len = 0;
 	return free_slot;
 }
 
@@ -449,6 +521,15 @@ static void flow_lose_sync(struct vfw_tcp *t, struct tcp_flow *f)
 		t->stats.resyncs++;
 	flow_discard_data(t, f);
 	f->synced = 0;
+}
+
+/* A message could not be framed (too long, no room, bad Content-Length). */
+static void flow_drop_message(struct vfw_tcp *t, struct tcp_flow *f, int rc)
+{
+	if (rc == -EMSGSIZE)
+		t->stats.oversize++;
+	flow_report_loss(t, f, VFW_TCP_LOSS_MESSAGE);
+	flow_lose_sync(t, f);
 }
 
 static const char *const known_methods[] = {
@@ -545,7 +626,7 @@ static size_t skip_keepalives(struct vfw_tcp *t, const __u8 *buf, size_t len)
 
 /* Hands every complete message in the flow's buffer to fn and keeps the rest. */
 static void flow_frame(struct vfw_tcp *t, struct tcp_flow *f,
-		       const struct vfw_datagram *seg, vfw_payload_fn fn, void *ctx)
+		       vfw_payload_fn fn, void *ctx)
 {
 	size_t pos = 0;
 
@@ -559,13 +640,11 @@ static void flow_frame(struct vfw_tcp *t, struct tcp_flow *f,
 		if (n == 0)
 			break;
 		if (n < 0) {
-			if (n == -EMSGSIZE)
-				t->stats.oversize++;
-			flow_lose_sync(t, f);
+			flow_drop_message(t, f, (int)n);
 			return;
 		}
 		if (fn) {
-			struct vfw_datagram msg = *seg;
+			struct vfw_datagram msg = f->id;
 
 			msg.payload = f->buf + pos;
 			msg.len = (size_t)n;
@@ -582,91 +661,315 @@ static void flow_frame(struct vfw_tcp *t, struct tcp_flow *f,
 	}
 }
 
-/* Takes the in-order part of the segment: returns the bytes to append. */
-static const __u8 *segment_new_bytes(struct vfw_tcp *t, struct tcp_flow *f,
-				     __u32 seq, const __u8 *data, size_t *n)
+/*
+ * Bytes that start exactly at next_seq: the stream moves on by n, and
+ * they join the message being framed (or, out of sync, are searched for
+ * the next message start).
+ */
+static void flow_take(struct vfw_tcp *t, struct tcp_flow *f, const __u8 *data,
+		      size_t n, vfw_payload_fn fn, void *ctx)
 {
-	if (f->synced) {
-		__s32 ahead = (__s32)(seq - f->next_seq);
+	int rc;
 
-		if (ahead < 0) {
-			size_t old = (size_t)-(__s64)ahead;
-
-			if (old >= *n) {
-				*n = 0;		/* a pure retransmission */
-				return data;
-			}
-			*n -= old;
-			data += old;
-		} else if (ahead > 0) {
-			flow_lose_sync(t, f);	/* a gap: bytes are missing */
-		}
-	}
+	f->next_seq += (__u32)n;
 	if (!f->synced) {
-		size_t start = find_message_start(data, *n);
+		size_t start = find_message_start(data, n);
 
-		f->next_seq = seq + (__u32)*n;
-		if (start == *n) {
-			*n = 0;
-			return data;
-		}
+		if (start == n)
+			return;
 		f->synced = 1;
-		*n -= start;
-		return data + start;
+		data += start;
+		n -= start;
 	}
-	f->next_seq += (__u32)*n;
-	return data;
+	rc = flow_append(t, f, data, n);
+	if (rc)
+		flow_drop_message(t, f, rc);
+	else
+		flow_frame(t, f, fn, ctx);
 }
 
-void vfw_tcp_feed(struct vfw_tcp *t, const struct vfw_datagram *seg,
-		  const struct vfw_tcp_seg *hdr, __u64 now_ns,
-		  vfw_payload_fn fn, void *ctx)
+/*
+ * Drops the bytes of [*seq, *seq + n) the stream already took (a
+ * retransmission, or the overlapping head of a resent segment). Returns
+ * how many new bytes remain; *seq and *data then point at the first.
+ */
+static size_t trim_taken(const struct tcp_flow *f, __u32 *seq,
+			 const __u8 **data, size_t n)
+{
+	__s32 ahead = (__s32)(*seq - f->next_seq);
+	size_t old;
+
+	if (ahead >= 0)
+		return n;
+	old = (size_t)-(__s64)ahead;
+	if (old >= n)
+		return 0;
+	*seq += (__u32)old;
+	*data += old;
+	return n - old;
+}
+
+static __u32 ahead_of(const struct tcp_flow *f, __u32 seq)
+{
+	return seq - f->next_seq;
+}
+
+/*
+ * Queues [seq, seq + n), which lies ahead of next_seq. Returns 0 when
+ * queued, 1 when a queued segment already holds all of it, -ENOSPC when a
+ * bound refuses it. A new segment that covers queued ones replaces them;
+ * partial overlaps are kept and trimmed when taken (trim_taken).
+ */
+static int ooo_insert(struct vfw_tcp *t, struct tcp_flow *f, __u32 seq,
+		      const __u8 *data, size_t n, __u64 now_ns)
+{
+	__u32 start = ahead_of(f, seq);
+	size_t end = (size_t)start + n, freed = 0;
+	unsigned i, covered = 0, at;
+	__u8 *copy;
+
+	if (end > t->cfg.max_ooo_bytes)
+		return -ENOSPC;	/* too far ahead (or bigger than the whole queue) */
+	for (i = 0; i < f->n_ooo; i++) {
+		__u32 s = ahead_of(f, f->ooo[i].seq);
+		size_t e = (size_t)s + f->ooo[i].len;
+
+		if (s <= start && e >= end)
+			return 1;
+		if (start <= s && end >= e) {
+			covered++;
+			freed += f->ooo[i].len;
+		}
+	}
+	if (f->n_ooo - covered >= t->cfg.max_ooo_segments ||
+	    f->ooo_bytes - freed + n > t->cfg.max_ooo_bytes ||
+	    t->ooo_total_bytes - freed + n > t->cfg.max_ooo_total_bytes)
+		return -ENOSPC;
+	if (!f->ooo) {
+		f->ooo = calloc(t->cfg.max_ooo_segments, sizeof(*f->ooo));
+		if (!f->ooo)
+			return -ENOSPC;
+	}
+	copy = malloc(n);
+	if (!copy)
+		return -ENOSPC;
+	memcpy(copy, data, n);
+	for (i = f->n_ooo; i-- > 0;) {
+		__u32 s = ahead_of(f, f->ooo[i].seq);
+
+		if (start <= s && end >= (size_t)s + f->ooo[i].len)
+			free(ooo_take(t, f, i).data);
+	}
+	for (at = 0; at < f->n_ooo && ahead_of(f, f->ooo[at].seq) < start; at++)
+		;
+	memmove(&f->ooo[at + 1], &f->ooo[at], (f->n_ooo - at) * sizeof(*f->ooo));
+	f->ooo[at] = (struct ooo_seg){ seq, (__u32)n, now_ns, copy };
+	f->n_ooo++;
+	f->ooo_bytes += n;
+	t->ooo_total_bytes += n;
+	t->stats.ooo_queued++;
+	return 0;
+}
+
+/* Takes the queued segments that the stream has now reached, in order. */
+static void ooo_drain_ready(struct vfw_tcp *t, struct tcp_flow *f,
+			    vfw_payload_fn fn, void *ctx)
+{
+	while (f->n_ooo && (__s32)ahead_of(f, f->ooo[0].seq) <= 0) {
+		struct ooo_seg s = ooo_take(t, f, 0);
+		const __u8 *data = s.data;
+		size_t n = trim_taken(f, &s.seq, &data, s.len);
+
+		if (n) {
+			flow_take(t, f, data, n, fn, ctx);
+			t->stats.ooo_delivered++;
+		}
+		free(s.data);
+	}
+}
+
+/*
+ * The hole before the queue will not be filled (it waited too long, or a
+ * bound was reached): report the loss, drop the partial message and take
+ * whatever is queued in order, jumping over the holes between -- a message
+ * that starts after the first hole is still delivered whole.
+ */
+static void flow_give_up(struct vfw_tcp *t, struct tcp_flow *f,
+			 enum vfw_tcp_loss reason, vfw_payload_fn fn, void *ctx)
+{
+	flow_report_loss(t, f, reason);
+	flow_lose_sync(t, f);
+	while (f->n_ooo) {
+		if ((__s32)ahead_of(f, f->ooo[0].seq) > 0) {
+			flow_lose_sync(t, f);
+			f->next_seq = f->ooo[0].seq;
+		}
+		ooo_drain_ready(t, f, fn, ctx);
+	}
+}
+
+/* After a FIN, the flow is done once the stream has reached it. */
+static int flow_finished(const struct tcp_flow *f)
+{
+	return f->fin && (__s32)(f->next_seq - f->fin_seq) >= 0;
+}
+
+/*
+ * Whatever waits for a hole -- the oldest queued segment, or a FIN that
+ * arrived ahead of the stream -- waited ooo_timeout_ns: the hole counts as
+ * lost. A FIN ends the stream then, so nothing waits for it any longer.
+ */
+static void flow_check_hole_age(struct vfw_tcp *t, struct tcp_flow *f,
+				__u64 now_ns, vfw_payload_fn fn, void *ctx)
+{
+	__u64 oldest = UINT64_MAX;
+	unsigned i;
+
+	for (i = 0; i < f->n_ooo; i++)
+		if (f->ooo[i].arrived_ns < oldest)
+			oldest = f->ooo[i].arrived_ns;
+	if (f->fin && !flow_finished(f) && f->fin_ns < oldest)
+		oldest = f->fin_ns;
+	if (oldest == UINT64_MAX || now_ns < oldest ||
+	    now_ns - oldest < t->cfg.ooo_timeout_ns)
+		return;
+	t->stats.ooo_timeouts++;
+	flow_give_up(t, f, VFW_TCP_LOSS_HOLE, fn, ctx);
+	if (f->fin)
+		f->next_seq = f->fin_seq;
+}
+
+/* One segment's payload [seq, seq + n): in order, behind, or ahead of the stream. */
+static void flow_segment(struct vfw_tcp *t, struct tcp_flow *f, __u32 seq,
+			 const __u8 *data, size_t n, __u64 now_ns,
+			 vfw_payload_fn fn, void *ctx)
+{
+	int rc;
+
+	if (!f->seq_known) {
+		/* Joined mid-stream: this is where the stream starts for us. */
+		f->next_seq = seq;
+		f->seq_known = 1;
+	}
+	n = trim_taken(f, &seq, &data, n);
+	if (!n)
+		return;		/* a pure retransmission */
+	if (seq != f->next_seq) {
+		rc = ooo_insert(t, f, seq, data, n, now_ns);
+		if (rc == 1)
+			t->stats.ooo_duplicates++;
+		if (rc >= 0)
+			return;
+		t->stats.ooo_dropped++;
+		flow_give_up(t, f, VFW_TCP_LOSS_QUEUE_FULL, fn, ctx);
+		n = trim_taken(f, &seq, &data, n);
+		if (!n)
+			return;
+		/* The queue is empty now; only a segment too big for it jumps. */
+		if (seq != f->next_seq && ooo_insert(t, f, seq, data, n, now_ns) == 0)
+			return;
+		if (seq != f->next_seq) {
+			flow_lose_sync(t, f);
+			f->next_seq = seq;
+		}
+	}
+	flow_take(t, f, data, n, fn, ctx);
+	ooo_drain_ready(t, f, fn, ctx);
+}
+
+/*
+ * The segment's last `missing` bytes, from cut_seq on, were cut off by the
+ * capture: when the stream has reached them, they are a hole that no
+ * retransmission fills (the sender did send them), so skip it now rather
+ * than wait ooo_timeout_ns. A cut segment that was queued out of order
+ * waits like any hole.
+ */
+static void flow_skip_cut(struct vfw_tcp *t, struct tcp_flow *f, __u32 cut_seq,
+			  size_t missing, vfw_payload_fn fn, void *ctx)
+{
+	__s32 into = (__s32)(f->next_seq - cut_seq);
+
+	if (into < 0 || (size_t)into >= missing)
+		return;		/* not reached yet, or those bytes are here already */
+	flow_report_loss(t, f, VFW_TCP_LOSS_CUT);
+	flow_lose_sync(t, f);
+	f->next_seq = cut_seq + (__u32)missing;
+	ooo_drain_ready(t, f, fn, ctx);
+}
+
+static void tcp_feed(struct vfw_tcp *t, const struct vfw_datagram *seg,
+		     const struct vfw_tcp_seg *hdr, size_t missing, __u64 now_ns,
+		     vfw_payload_fn fn, void *ctx)
 {
 	__u32 seq = hdr->seq;
 	struct tcp_flow *f;
-	const __u8 *data;
-	size_t n = seg->len;
 
 	t->stats.segments++;
 	f = flow_get(t, seg);
 	if (!f)
 		return;
 	f->last_ns = now_ns;
+	f->id.outbound = seg->outbound;
 	if (hdr->flags & VFW_TCP_RST) {
+		/* Bytes already queued were on the wire: take what they hold. */
+		if (f->n_ooo)
+			flow_give_up(t, f, VFW_TCP_LOSS_RESET, fn, ctx);
 		flow_clear(t, f);
 		return;
 	}
 	if (hdr->flags & VFW_TCP_SYN) {
 		flow_discard_data(t, f);
+		ooo_clear(t, f);
 		f->synced = 1;
+		f->fin = 0;
 		seq++;			/* data on a SYN (TCP Fast Open) follows it */
 		f->next_seq = seq;
+		f->seq_known = 1;
 	}
-	data = segment_new_bytes(t, f, seq, seg->payload, &n);
-	if (n) {
-		int rc = flow_append(t, f, data, n);
-
-		if (rc) {
-			if (rc == -EMSGSIZE)
-				t->stats.oversize++;
-			flow_lose_sync(t, f);
-		} else {
-			flow_frame(t, f, seg, fn, ctx);
-		}
+	flow_segment(t, f, seq, seg->payload, seg->len, now_ns, fn, ctx);
+	if (missing)
+		flow_skip_cut(t, f, seq + (__u32)seg->len, missing, fn, ctx);
+	if ((hdr->flags & VFW_TCP_FIN) && !f->fin) {
+		/* the first FIN's time, so a resent one cannot prolong the wait */
+		f->fin = 1;
+		f->fin_seq = seq + (__u32)(seg->len + missing);
+		f->fin_ns = now_ns;
 	}
-	if (hdr->flags & VFW_TCP_FIN)
+	flow_check_hole_age(t, f, now_ns, fn, ctx);
+	if (flow_finished(f))
 		flow_clear(t, f);
 }
 
-void vfw_tcp_expire(struct vfw_tcp *t, __u64 now_ns)
+void vfw_tcp_feed(struct vfw_tcp *t, const struct vfw_datagram *seg,
+		  const struct vfw_tcp_seg *hdr, __u64 now_ns,
+		  vfw_payload_fn fn, void *ctx)
+{
+	tcp_feed(t, seg, hdr, 0, now_ns, fn, ctx);
+}
+
+void vfw_tcp_feed_cut(struct vfw_tcp *t, const struct vfw_datagram *seg,
+		      const struct vfw_tcp_seg *hdr, size_t missing, __u64 now_ns,
+		      vfw_payload_fn fn, void *ctx)
+{
+	/* An IP packet holds less than 64 KiB: more is no real segment. */
+	if (missing > 0xffff)
+		missing = 0xffff;
+	tcp_feed(t, seg, hdr, missing, now_ns, fn, ctx);
+}
+
+void vfw_tcp_expire(struct vfw_tcp *t, __u64 now_ns, vfw_payload_fn fn,
+		    void *ctx)
 {
 	unsigned i;
 
 	for (i = 0; i < t->cfg.max_flows; i++) {
 		struct tcp_flow *f = &t->flows[i];
 
-		if (f->used && now_ns >= f->last_ns &&
-		    now_ns - f->last_ns >= t->cfg.idle_ns)
+		if (!f->used)
+			continue;
+		flow_check_hole_age(t, f, now_ns, fn, ctx);
+		if (flow_finished(f) ||
+		    (now_ns >= f->last_ns && now_ns - f->last_ns >= t->cfg.idle_ns))
 			flow_clear(t, f);
 	}
 }
@@ -678,6 +981,11 @@ unsigned vfw_tcp_flows(const struct vfw_tcp *t)
 	for (i = 0; i < t->cfg.max_flows; i++)
 		n += t->flows[i].used;
 	return n;
+}
+
+size_t vfw_tcp_ooo_bytes(const struct vfw_tcp *t)
+{
+	return t->ooo_total_bytes;
 }
 
 const struct vfw_tcp_stats *vfw_tcp_stats(const struct vfw_tcp *t)

@@ -18,6 +18,15 @@
 #define TAG_MAX       64  /* longer tags are compared by their first 64 bytes */
 #define HOST_MAX      64
 #define DEFAULT_REG_EXPIRES 3600U
+#define SENT_MAX      4   /* our latest requests per call, for their responses */
+
+/*
+ * A provider's servers: the smallest prefix routed on the internet (/24,
+ * /48), so a sibling address belongs to the same operator's block. See
+ * sender_believed().
+ */
+#define PEER_NET_BYTES_V4 15  /* ::ffff:a.b.c.0/120, i.e. a.b.c.0/24 */
+#define PEER_NET_BYTES_V6 6   /* /48 */
 
 enum side { SIDE_NONE = -1, SIDE_LOCAL = 0, SIDE_REMOTE = 1 };
 
@@ -73,6 +82,21 @@ struct pinhole {
 	__u64 idle_ns;
 };
 
+/* A request we sent in a call: its response must come from where it went. */
+struct sent_req {
+	__u8 used;
+	__u8 method;         /* enum sip_method */
+	__u32 cseq;
+	__u8 addr[16];
+};
+
+/* A TCP connection a call's signalling used (both ends as seen on the WAN). */
+struct tcp_conn {
+	__u8 used;
+	__u8 local_addr[16], remote_addr[16];
+	__u16 local_port, remote_port;
+};
+
 /*
  * Allocated when the call starts and freed when it ends, so memory follows
  * the live calls rather than max_calls. Found through the tracker's hash
@@ -84,6 +108,9 @@ struct call {
 	__u8 confirmed;
 	__u8 local_caller;
 	__u8 imported;       /* restored from a record, SDP state unknown */
+	__u8 answer_maybe_lost; /* a TCP connection it used lost data: see vfw_tracker_tcp_lost */
+	__u8 counted_unanswered; /* inbound and unanswered: counted against its source */
+	__u8 has_remote_target;
 	__u8 proto;
 	__u8 warned_public;
 	__u8 warned_full;
@@ -96,10 +123,20 @@ struct call {
 	__s8 offer_side;     /* who offered in the initial INVITE */
 	struct desc *offer;
 	struct dialog forks[MAX_FORKS];
+	struct tcp_conn conns[2]; /* TCP: the INVITE's connection, the last one used */
+	__u8 remote_target[16];   /* the remote party's Contact, when an address literal */
+	struct sent_req sent[SENT_MAX]; /* ring, oldest overwritten */
+	unsigned sent_next;
 	unsigned n_open;
 	struct pinhole *open; /* grown on demand, at most VFW_CALL_MAX_PINHOLES */
 	__u16 id_len;
 	char id[];           /* id_len bytes: Call-IDs are mostly far below the max */
+};
+
+struct src_count {
+	struct src_count *next;
+	__u8 addr[16];
+	unsigned n;
 };
 
 struct reg_txn {
@@ -141,12 +178,22 @@ struct vfw_tracker {
 	unsigned bucket_bits;
 	__u64 seed;
 	unsigned n_calls;
+	/*
+	 * Unanswered inbound calls, in all and per source address (a chained
+	 * index like the calls', one entry per address that has any, so at
+	 * most max_calls entries).
+	 */
+	struct src_count **src_buckets;
+	unsigned n_unanswered_in;
+	__u32 per_source_cap;     /* cfg.max_unanswered_per_source, resolved */
+	__u32 outbound_reserve;   /* slots unanswered inbound calls never take */
 	struct call *head, *tail;
 	unsigned n_txns;
 	struct reg_txn *txns;
 	struct registration *regs;
 	__u8 has_public;
 	__u8 public_addr[16];
+	struct vfw_tracker_stats stats;
 };
 
 /* ---- small helpers -------------------------------------------------- */
@@ -163,6 +210,7 @@ void vfw_tracker_config_defaults(struct vfw_tracker_config *cfg)
 	cfg->max_calls = 1024;
 	cfg->max_registrations = 64;
 	cfg->provisional_pinholes = 1;
+	cfg->max_unanswered_per_source = 0;	/* max_calls / 4 */
 }
 
 __u64 vfw_call_hash(struct sv call_id)
@@ -370,10 +418,18 @@ struct vfw_tracker *vfw_tracker_new(const struct vfw_tracker_config *cfg,
 	       (1U << t->bucket_bits) < t->cfg.max_calls)
 		t->bucket_bits++;
 	t->seed = tracker_seed(t);
+	t->per_source_cap = t->cfg.max_unanswered_per_source;
+	if (t->per_source_cap == 0)
+		t->per_source_cap = t->cfg.max_calls / 4 ? t->cfg.max_calls / 4 : 1;
+	/* An eighth, at least one slot once there are two. */
+	t->outbound_reserve = t->cfg.max_calls / 8;
+	if (t->outbound_reserve == 0 && t->cfg.max_calls > 1)
+		t->outbound_reserve = 1;
 	t->buckets = calloc(1U << t->bucket_bits, sizeof(*t->buckets));
+	t->src_buckets = calloc(1U << t->bucket_bits, sizeof(*t->src_buckets));
 	t->regs = calloc(t->cfg.max_registrations, sizeof(*t->regs));
 	t->txns = calloc(t->n_txns, sizeof(*t->txns));
-	if (!t->buckets || !t->regs || !t->txns) {
+	if (!t->buckets || !t->src_buckets || !t->regs || !t->txns) {
 		vfw_tracker_free(t);
 		return NULL;
 	}
@@ -383,6 +439,7 @@ struct vfw_tracker *vfw_tracker_new(const struct vfw_tracker_config *cfg,
 void vfw_tracker_free(struct vfw_tracker *t)
 {
 	struct call *c, *next;
+	unsigned i;
 
 	if (!t)
 		return;
@@ -390,6 +447,17 @@ void vfw_tracker_free(struct vfw_tracker *t)
 		next = c->next;
 		call_free(c);
 	}
+	if (t->src_buckets) {
+		for (i = 0; i < 1U << t->bucket_bits; i++) {
+			struct src_count *e, *enext;
+
+			for (e = t->src_buckets[i]; e; e = enext) {
+				enext = e->next;
+				free(e);
+			}
+		}
+	}
+	free(t->src_buckets);
 	free(t->buckets);
 	free(t->regs);
 	free(t->txns);
@@ -730,14 +798,117 @@ static void handle_register(struct vfw_tracker *t, const struct vfw_sip_obs *obs
  * would let a sender aim at a bucket. Mixing in the secret seed
  * (splitmix64's finaliser) leaves only full 64-bit collisions in common.
  */
-static struct call **call_bucket(const struct vfw_tracker *t, __u64 hash)
+static unsigned bucket_index(const struct vfw_tracker *t, __u64 hash)
 {
 	__u64 x = hash ^ t->seed;
 
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
 	x ^= x >> 31;
-	return &t->buckets[t->bucket_bits ? x >> (64 - t->bucket_bits) : 0];
+	return t->bucket_bits ? (unsigned)(x >> (64 - t->bucket_bits)) : 0;
+}
+
+static struct call **call_bucket(const struct vfw_tracker *t, __u64 hash)
+{
+	return &t->buckets[bucket_index(t, hash)];
+}
+
+/* ---- unanswered inbound calls per source ------------------------------ */
+
+static struct src_count **src_bucket(const struct vfw_tracker *t, const __u8 addr[16])
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		h ^= addr[i];
+		h *= 0x100000001b3ULL;
+	}
+	return &t->src_buckets[bucket_index(t, h)];
+}
+
+static struct src_count *src_find(const struct vfw_tracker *t, const __u8 addr[16])
+{
+	struct src_count *e;
+
+	for (e = *src_bucket(t, addr); e; e = e->next)
+		if (!memcmp(e->addr, addr, 16))
+			return e;
+	return NULL;
+}
+
+static unsigned src_unanswered(const struct vfw_tracker *t, const __u8 addr[16])
+{
+	const struct src_count *e = src_find(t, addr);
+
+	return e ? e->n : 0;
+}
+
+/* Counts c against its source (the peer that sent its INVITE). 0 or -ENOMEM. */
+static int unanswered_add(struct vfw_tracker *t, struct call *c)
+{
+	struct src_count *e = src_find(t, c->peer_addr);
+
+	if (!e) {
+		struct src_count **b = src_bucket(t, c->peer_addr);
+
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		memcpy(e->addr, c->peer_addr, 16);
+		e->next = *b;
+		*b = e;
+	}
+	e->n++;
+	t->n_unanswered_in++;
+	c->counted_unanswered = 1;
+	return 0;
+}
+
+/* c was answered (or taken as answered) or ends: it no longer counts. */
+static void unanswered_release(struct vfw_tracker *t, struct call *c)
+{
+	struct src_count **pp, *e;
+
+	if (!c->counted_unanswered)
+		return;
+	c->counted_unanswered = 0;
+	t->n_unanswered_in--;
+	for (pp = src_bucket(t, c->peer_addr); (e = *pp) != NULL; pp = &e->next) {
+		if (memcmp(e->addr, c->peer_addr, 16))
+			continue;
+		if (--e->n == 0) {
+			*pp = e->next;
+			free(e);
+		}
+		return;
+	}
+}
+
+static void call_answered(struct vfw_tracker *t, struct call *c)
+{
+	c->confirmed = 1;
+	unanswered_release(t, c);
+}
+
+/*
+ * Why a new inbound call from src is refused, or NULL. A source may keep
+ * only per_source_cap calls ringing at once, so a peer that relays a flood
+ * of INVITEs cannot take the table from the others; and all unanswered
+ * inbound calls together leave outbound_reserve slots free, so our own
+ * calls can still be set up while inbound ones are at their caps.
+ */
+static const char *inbound_refusal(struct vfw_tracker *t, const __u8 src[16])
+{
+	if (src_unanswered(t, src) >= t->per_source_cap) {
+		t->stats.refused_per_source++;
+		return "unanswered calls per source";
+	}
+	if (t->n_unanswered_in + t->outbound_reserve >= t->cfg.max_calls) {
+		t->stats.refused_inbound_share++;
+		return "unanswered inbound calls";
+	}
+	return NULL;
 }
 
 static struct call *call_find(struct vfw_tracker *t, struct sv call_id)
@@ -845,22 +1016,62 @@ static int open_reserve(struct call *c, unsigned n)
 	return 0;
 }
 
+/* Remembers the TCP connection obs came over (nothing for UDP). */
+static void conn_note(struct tcp_conn *conn, const struct vfw_sip_obs *obs)
+{
+	if (obs->proto != IPPROTO_TCP)
+		return;
+	conn->used = 1;
+	memcpy(conn->local_addr, obs->local_addr, 16);
+	memcpy(conn->remote_addr, obs->remote_addr, 16);
+	conn->local_port = obs->local_port;
+	conn->remote_port = obs->remote_port;
+}
+
+/* The connection between a:pa and b:pb, whichever end is ours. */
+static int conn_is(const struct tcp_conn *conn, const __u8 a[16], __u16 pa,
+		   const __u8 b[16], __u16 pb)
+{
+	if (!conn->used)
+		return 0;
+	return (conn->local_port == pa && conn->remote_port == pb &&
+		!memcmp(conn->local_addr, a, 16) && !memcmp(conn->remote_addr, b, 16)) ||
+	       (conn->local_port == pb && conn->remote_port == pa &&
+		!memcmp(conn->local_addr, b, 16) && !memcmp(conn->remote_addr, a, 16));
+}
+
 static struct call *call_create(struct vfw_tracker *t, const struct vfw_sip_obs *obs)
 {
 	const struct sip_msg *m = obs->msg;
-	struct call *c = call_alloc(t, m->call_id.len < VFW_CALL_ID_MAX ?
-				    m->call_id.len : VFW_CALL_ID_MAX);
+	const char *refused = obs->outbound ? NULL : inbound_refusal(t, obs->remote_addr);
+	struct call *c;
 
+	if (refused) {
+		char a[SIP_ADDR_STRLEN];
+
+		warn(t, NULL, refused,
+		     "call %.*s from %s not tracked: %u unanswered from it, %u in all "
+		     "(at most %u per source, %u in all), no pinholes will open",
+		     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p,
+		     fmt_addr(obs->remote_addr, a), src_unanswered(t, obs->remote_addr),
+		     t->n_unanswered_in, t->per_source_cap,
+		     t->cfg.max_calls - t->outbound_reserve);
+		return NULL;
+	}
+	c = call_alloc(t, m->call_id.len < VFW_CALL_ID_MAX ?
+		       m->call_id.len : VFW_CALL_ID_MAX);
 	if (!c) {
-		if (t->n_calls < t->cfg.max_calls)
+		if (t->n_calls < t->cfg.max_calls) {
 			warn(t, NULL, "out of memory",
 			     "call %.*s not tracked: out of memory, no pinholes will open",
 			     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p);
-		else
-			warn(t, NULL, "call table full",
-			     "call %.*s not tracked: %u calls already, no pinholes will open",
-			     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p,
-			     t->cfg.max_calls);
+			return NULL;
+		}
+		t->stats.refused_table_full++;
+		warn(t, NULL, "call table full",
+		     "call %.*s not tracked: %u calls already, no pinholes will open",
+		     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p,
+		     t->cfg.max_calls);
 		return NULL;
 	}
 	c->hash = vfw_call_hash(m->call_id);
@@ -871,6 +1082,14 @@ static struct call *call_create(struct vfw_tracker *t, const struct vfw_sip_obs 
 	c->created_ns = obs->now_ns;
 	c->expires_ns = obs->now_ns + t->cfg.call_max_ns;
 	c->invite_cseq = m->cseq;
+	conn_note(&c->conns[0], obs);
+	if (!obs->outbound && unanswered_add(t, c) != 0) {
+		warn(t, NULL, "out of memory",
+		     "call %.*s not tracked: out of memory, no pinholes will open",
+		     (int)(m->call_id.len > 80 ? 80 : m->call_id.len), m->call_id.p);
+		call_free(c);
+		return NULL;
+	}
 	call_link(t, c);
 	return c;
 }
@@ -1420,6 +1639,7 @@ static void call_end(struct vfw_tracker *t, struct call *c, const char *why)
 
 	for (i = 0; i < c->n_open; i++)
 		emit_pinhole(t, c, VFW_EV_PINHOLE_CLOSE, &c->open[i], why);
+	unanswered_release(t, c);
 	call_unlink(t, c);
 	call_free(c);
 }
@@ -1525,7 +1745,7 @@ static int on_invite_response(struct vfw_tracker *t, struct call *c,
 		if (!c->confirmed && m->cseq == c->invite_cseq)
 			drop_early_dialogs(c, d);
 		d->confirmed = 1;
-		c->confirmed = 1;
+		call_answered(t, c);
 	}
 	if (cm->has_sdp) {
 		int txn_had_offer = m->cseq == d->txn_cseq &&
@@ -1600,6 +1820,109 @@ static struct sv callee_tag(const struct call *c, const struct vfw_sip_obs *obs)
 	return c->local_caller ? remote_tag : local_tag;
 }
 
+static int addr_eq(const __u8 a[16], const __u8 b[16])
+{
+	return memcmp(a, b, 16) == 0;
+}
+
+static int addr_is_v4(const __u8 a[16])
+{
+	static const __u8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, mapped, sizeof(mapped)) == 0;
+}
+
+/* The same address, or another in the same /24 (IPv4) or /48 (IPv6). */
+static int same_provider(const __u8 peer[16], const __u8 from[16])
+{
+	if (addr_is_v4(peer) != addr_is_v4(from))
+		return 0;
+	return memcmp(peer, from, addr_is_v4(peer) ? PEER_NET_BYTES_V4 :
+		      PEER_NET_BYTES_V6) == 0;
+}
+
+/*
+ * Whether a message from the internet may act on call c. Its SIP peer --
+ * where the INVITE came from or went to -- may; so may:
+ *  - another server in the peer's /24 or /48. A provider runs its proxies
+ *    and SBCs as a cluster, and an in-dialog request (a BYE, a re-INVITE
+ *    moving the media) can leave through another node than the INVITE
+ *    came through, e.g. after a failover or from a record-routed cluster
+ *    name. Refusing those would keep a dead call's pinholes or lose a
+ *    call's new media address. The price is small: a host reaches the SIP
+ *    tap only as a trusted source (a trunk prefix, a learned registrar, a
+ *    reply pinhole), and inside one operator's block that trust is mostly
+ *    the operator's anyway; another provider's or a scanner's address is
+ *    not in it. What it does admit: a host of that block that our VoIP
+ *    system itself sent a request to (so it holds a reply pinhole), e.g.
+ *    another customer of the same hosting provider.
+ *  - for a request: the remote party's Contact (its UA may send in-dialog
+ *    requests straight from there when no proxy record-routes), and any
+ *    address we sent a request of this call to;
+ *  - for a response: the address the request with that CSeq went to.
+ * Our own messages are always believed.
+ */
+static int sender_believed(const struct call *c, const struct vfw_sip_obs *obs)
+{
+	const struct sip_msg *m = obs->msg;
+	const __u8 *from = obs->remote_addr;
+	unsigned i;
+
+	if (obs->outbound || same_provider(c->peer_addr, from))
+		return 1;
+	if (m->is_request && c->has_remote_target && addr_eq(c->remote_target, from))
+		return 1;
+	for (i = 0; i < SENT_MAX; i++) {
+		const struct sent_req *r = &c->sent[i];
+
+		if (!r->used || !addr_eq(r->addr, from))
+			continue;
+		if (m->is_request || (r->cseq == m->cseq && r->method == m->cseq_method))
+			return 1;
+	}
+	return 0;
+}
+
+static void ignore_stranger(struct vfw_tracker *t, const struct call *c,
+			    const struct vfw_sip_obs *obs)
+{
+	const struct sip_msg *m = obs->msg;
+	char from[SIP_ADDR_STRLEN], peer[SIP_ADDR_STRLEN];
+	char what[48];
+
+	t->stats.peer_mismatch++;
+	if (m->is_request)
+		snprintf(what, sizeof(what), "%.*s",
+			 (int)(m->method_name.len > 20 ? 20 : m->method_name.len),
+			 m->method_name.p);
+	else
+		snprintf(what, sizeof(what), "%u to %.*s", m->status,
+			 (int)(m->cseq_method_name.len > 20 ? 20 : m->cseq_method_name.len),
+			 m->cseq_method_name.p);
+	warn(t, c, "not from the call's SIP peer",
+	     "%s from %s ignored: the call's SIP peer is %s", what,
+	     fmt_addr(obs->remote_addr, from), fmt_addr(c->peer_addr, peer));
+}
+
+/* What the tracker remembers of who takes part: our requests' destinations, the remote Contact. */
+static void note_parties(struct call *c, const struct vfw_sip_obs *obs)
+{
+	const struct sip_msg *m = obs->msg;
+
+	if (obs->outbound && m->is_request) {
+		struct sent_req *r = &c->sent[c->sent_next++ % SENT_MAX];
+
+		r->used = 1;
+		r->method = (__u8)m->method;
+		r->cseq = m->cseq;
+		memcpy(r->addr, obs->remote_addr, 16);
+	}
+	/* The remote side's Contact: in its requests and in its 1xx/2xx. */
+	if (!obs->outbound && m->n_contacts && (m->is_request || m->status < 300) &&
+	    sip_host_to_addr(m->contacts[0].uri.host, c->remote_target) == 0)
+		c->has_remote_target = 1;
+}
+
 static void handle_call(struct vfw_tracker *t, const struct vfw_sip_obs *obs,
 			enum sip_method method)
 {
@@ -1615,7 +1938,12 @@ static void handle_call(struct vfw_tracker *t, const struct vfw_sip_obs *obs,
 		c = call_create(t, obs);
 		if (!c)
 			return;
+	} else if (!sender_believed(c, obs)) {
+		ignore_stranger(t, c, obs);
+		return;
 	}
+	note_parties(c, obs);
+	conn_note(&c->conns[1], obs);
 	memset(&cm, 0, sizeof(cm));
 	cm.obs = obs;
 	cm.m = m;
@@ -1689,7 +2017,54 @@ void vfw_tracker_observe(struct vfw_tracker *t, const struct vfw_sip_obs *obs)
 	}
 }
 
+unsigned vfw_tracker_tcp_lost(struct vfw_tracker *t, const __u8 addr_a[16],
+			      __u16 port_a, const __u8 addr_b[16], __u16 port_b,
+			      const char *why)
+{
+	char a[SIP_ADDR_STRLEN], b[SIP_ADDR_STRLEN];
+	struct call *c;
+	unsigned n = 0;
+
+	t->stats.tcp_losses++;
+	for (c = t->head; c; c = c->next) {
+		if (c->confirmed || c->answer_maybe_lost)
+			continue;
+		if (conn_is(&c->conns[0], addr_a, port_a, addr_b, port_b) ||
+		    conn_is(&c->conns[1], addr_a, port_a, addr_b, port_b)) {
+			c->answer_maybe_lost = 1;
+			n++;
+		}
+	}
+	t->stats.calls_answer_maybe_lost += n;
+	warn(t, NULL, "TCP stream lost data",
+	     "TCP %s port %u <-> %s port %u lost stream data (%s); %u unanswered call(s) "
+	     "on it will not be ended at the setup timeout",
+	     fmt_addr(addr_a, a), port_a, fmt_addr(addr_b, b), port_b,
+	     why ? why : "unknown", n);
+	return n;
+}
+
+const struct vfw_tracker_stats *vfw_tracker_stats(const struct vfw_tracker *t)
+{
+	return &t->stats;
+}
+
 /* ---- time ----------------------------------------------------------- */
+
+/*
+ * No 2xx was seen, but one may have been: the call counts as answered, and
+ * so does every dialog it has, so that early pinholes get the idle timeout
+ * (pinhole_idle) and the kernel closes them if no media flows.
+ */
+static void call_take_as_answered(struct vfw_tracker *t, struct call *c)
+{
+	unsigned i;
+
+	call_answered(t, c);
+	for (i = 0; i < MAX_FORKS; i++)
+		if (c->forks[i].used)
+			c->forks[i].confirmed = 1;
+}
 
 void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns)
 {
@@ -1709,19 +2084,22 @@ void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns)
 			call_end(t, c, "call hard cap reached");
 		} else if (!c->confirmed && now_ns >= c->created_ns &&
 			   now_ns - c->created_ns >= t->cfg.setup_timeout_ns) {
-			if (!c->imported) {
+			if (!c->imported && !c->answer_maybe_lost) {
 				call_end(t, c, "call setup timed out");
 				continue;
 			}
 			/*
-			 * Restored unanswered: the 2xx may have gone by while
-			 * the daemon was down, so closing could cut a live
-			 * call. Take it as answered instead and let the
-			 * kernel's idle timeout end its pinholes if no
-			 * media flows.
+			 * Restored unanswered, or its TCP connection lost
+			 * data: the 2xx may have gone by unseen (while the
+			 * daemon was down, or in the lost bytes), so closing
+			 * could cut a live call. Take it as answered instead
+			 * and let the kernel's idle timeout end its pinholes
+			 * if no media flows.
 			 */
-			c->confirmed = 1;
-			reconcile(t, c, "setup timed out after restart");
+			call_take_as_answered(t, c);
+			t->stats.calls_assumed_answered++;
+			reconcile(t, c, c->imported ? "setup timed out after restart" :
+				  "setup timed out, answer may be in lost TCP data");
 		}
 	}
 }
@@ -1808,6 +2186,11 @@ int vfw_tracker_import_call(struct vfw_tracker *t,
 		 * timeout that is not held was waiting for the answer.
 		 */
 		c->open[i].early = !c->open[i].held && p->idle_ns == 0;
+	}
+	/* Restored calls count like new ones, though they may exceed the caps. */
+	if (!c->confirmed && !c->local_caller && unanswered_add(t, c) != 0) {
+		call_free(c);
+		return -ENOMEM;
 	}
 	call_link(t, c);
 	return 0;

@@ -112,7 +112,20 @@
  * final failure to the initial INVITE, a 481 to an in-dialog request, the
  * hard cap, or setup_timeout_ns without a 2xx close the call's pinholes.
  * The number of calls is bounded by max_calls; a new call beyond it is
- * refused with a WARNING. Call state is allocated when a call starts and
+ * refused with a WARNING. So is a new inbound call when its source already
+ * has max_unanswered_per_source calls without a 2xx, or when unanswered
+ * inbound calls of all sources would take the last max_calls / 8 slots,
+ * which stay for our outbound calls (counted in vfw_tracker_stats).
+ *
+ * == Who is believed ==
+ * Our own messages always. A message from the internet for a call we
+ * track counts only when it comes from the call's SIP peer (the address
+ * its INVITE came from or went to), another address of the peer's /24 or
+ * /48 (a provider's cluster, see sender_believed() in tracker.c), the
+ * remote party's Contact (a request), or the address our request with the
+ * same CSeq went to (a response). Anything else is ignored with a WARNING
+ * and counted (peer_mismatch), so a trusted host cannot move or end
+ * another peer's calls. Call state is allocated when a call starts and
  * freed when it ends (memory follows live calls, not max_calls); calls are
  * found through a hash index on the call hash sized from max_calls, and
  * the tick walks only live calls, oldest first.
@@ -128,7 +141,9 @@
  * HELD was waiting for the answer, and the call's next 2xx UPDATEs it as
  * above. A call restored unanswered may have been answered while the
  * daemon was down, so at setup_timeout_ns it is taken as answered (its
- * pinholes get the idle timeout) rather than closed.
+ * pinholes get the idle timeout) rather than closed. So is a call whose
+ * TCP connection lost stream data while it was unanswered
+ * (vfw_tracker_tcp_lost): its 2xx may have been in the lost bytes.
  * Registrations need no record: the kernel's trunk entries carry their own
  * expiry and the next REGISTER refresh re-learns them.
  */
@@ -153,9 +168,20 @@ struct vfw_tracker_config {
 	__u32 max_calls;
 	__u32 max_registrations;
 	__u8 provisional_pinholes; /* 1: open from the SIP peer while our offer waits */
+	/*
+	 * Inbound calls without a 2xx yet from one source address; 0 =
+	 * max_calls / 4 (at least 1). Besides, unanswered inbound calls
+	 * together never take the last max_calls / 8 slots (at least one
+	 * once max_calls >= 2): those stay for our own outbound calls.
+	 */
+	__u32 max_unanswered_per_source;
 };
 
-/* reg_grace 60 s, txn 32 s, idle 60 s, cap 4 h, registration trust 4 h, setup 300 s, 1024 calls, 64 regs, provisional on. */
+/*
+ * reg_grace 60 s, txn 32 s, idle 60 s, cap 4 h, registration trust 4 h,
+ * setup 300 s, 1024 calls, 64 regs, provisional on, unanswered per source
+ * max_calls / 4.
+ */
 void vfw_tracker_config_defaults(struct vfw_tracker_config *cfg);
 
 /* One SIP message seen on the WAN interface. */
@@ -235,6 +261,33 @@ void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns);
 unsigned vfw_tracker_n_calls(const struct vfw_tracker *t);
 
 unsigned vfw_tracker_n_registrations(const struct vfw_tracker *t); /* live ones */
+
+struct vfw_tracker_stats {
+	__u64 tcp_losses;              /* vfw_tracker_tcp_lost() calls */
+	__u64 calls_answer_maybe_lost; /* unanswered calls on a connection that lost data */
+	__u64 calls_assumed_answered;  /* such (or restored) calls kept at setup_timeout_ns */
+	__u64 peer_mismatch;           /* messages of a call not from its SIP peer: ignored */
+	__u64 refused_per_source;      /* new inbound calls over max_unanswered_per_source */
+	__u64 refused_inbound_share;   /* ... that would take the outbound reserve */
+	__u64 refused_table_full;      /* new calls with max_calls tracked */
+};
+
+const struct vfw_tracker_stats *vfw_tracker_stats(const struct vfw_tracker *t);
+
+/*
+ * The TCP connection between addr_a:port_a and addr_b:port_b (either end
+ * ours; IPv4-mapped addresses) lost stream data: the packet layer gave up
+ * on a hole (vfw_tcp_set_loss_fn). Every unanswered call whose INVITE, or
+ * latest message, went over that connection may have missed its answer in
+ * the lost bytes; at setup_timeout_ns it is then taken as answered (its
+ * pinholes get the idle timeout, the kernel closes them if no media flows)
+ * instead of ended -- as a call restored unanswered after a restart is.
+ * why says what was lost, for the WARNING this emits. Returns the number
+ * of calls marked.
+ */
+unsigned vfw_tracker_tcp_lost(struct vfw_tracker *t, const __u8 addr_a[16],
+			      __u16 port_a, const __u8 addr_b[16], __u16 port_b,
+			      const char *why);
 
 /* 0, or -ENOENT when no such call is tracked. */
 int vfw_tracker_export_call(const struct vfw_tracker *t, __u64 call_hash,
