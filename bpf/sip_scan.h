@@ -244,12 +244,13 @@ __noinline __u32 SCAN(vfw_start_line)(SCAN_CTX *ctx, __u32 off)
 	if (SCAN_TEXT_IS(ctx, off, "sip/2.0 ")) {
 		d = SCAN(byte_at)(ctx, off + 8);
 		if (d == '1' || d == '2')
-			return SIP_CARRIES_SDP;
+			return SIP_ANSWER;
 		return d >= '3' && d <= '6' ? SIP_ENDS_CALL : SIP_OTHER;
 	}
-	if (SCAN_TEXT_IS(ctx, off, "invite ") || SCAN_TEXT_IS(ctx, off, "ack ") ||
-	    SCAN_TEXT_IS(ctx, off, "update ") || SCAN_TEXT_IS(ctx, off, "prack "))
-		return SIP_CARRIES_SDP;
+	if (SCAN_TEXT_IS(ctx, off, "invite ") || SCAN_TEXT_IS(ctx, off, "update "))
+		return SIP_OFFER;
+	if (SCAN_TEXT_IS(ctx, off, "ack ") || SCAN_TEXT_IS(ctx, off, "prack "))
+		return SIP_ANSWER;
 	if (SCAN_TEXT_IS(ctx, off, "bye ") || SCAN_TEXT_IS(ctx, off, "cancel "))
 		return SIP_ENDS_CALL;
 	return SIP_OTHER;
@@ -277,7 +278,7 @@ static __always_inline int SCAN(header_line)(SCAN_CTX *ctx, __u32 off,
 		return 1;
 	if (is_eol(first)) {            /* the blank line: the body follows */
 		st->phase = SCAN_BODY;
-		return st->kind != SIP_CARRIES_SDP || !st->sdp || !st->call_hash;
+		return !kind_carries_sdp(st->kind) || !st->sdp || !st->call_hash;
 	}
 	v = SCAN(named_value)(ctx, off, first, SCAN_TEXT_IS(ctx, off, "call-id"), 7, 'i');
 	if (v) {

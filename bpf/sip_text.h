@@ -178,9 +178,16 @@ static __always_inline int fold_case(int ch)
 /* What a SIP start line means for media negotiation. */
 enum sip_kind {
 	SIP_OTHER = 0,        /* nothing to read (MESSAGE, OPTIONS, 3xx+ to ...) */
-	SIP_CARRIES_SDP = 1,  /* INVITE, ACK, UPDATE, PRACK, 1xx, 2xx */
+	SIP_ANSWER = 1,       /* ACK, PRACK, 1xx, 2xx: SDP here answers the other side's */
 	SIP_ENDS_CALL = 2,    /* BYE, CANCEL, or a final 3xx-6xx response */
+	SIP_OFFER = 3,        /* INVITE, UPDATE: SDP here is an offer, not yet accepted */
 };
+
+/* Whether a message of this kind is read for SDP. */
+static __always_inline int kind_carries_sdp(__u32 kind)
+{
+	return kind == SIP_ANSWER || kind == SIP_OFFER;
+}
 
 enum sip_phase {
 	SCAN_HEADERS = 0,

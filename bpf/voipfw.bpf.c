@@ -597,7 +597,7 @@ static __always_inline int admit_pairs(const struct vfw_negotiation *e,
 
 /*
  * Records one side's SDP (ours = sent by our VoIP system) under the
- * message's Call-ID and admits what the pair allows. A message that ends
+ * message's Call-ID and, for an answer, admits what the pair allows. A message that ends
  * the call (BYE, CANCEL, a 3xx-6xx response) forgets the pair. Global:
  * verified once, shared by XDP and TC egress.
  */
@@ -618,7 +618,7 @@ __noinline int vfw_negotiate(const struct sip_scan *st, __u32 ours)
 		bpf_map_delete_elem(&vfw_negotiations, &hash);
 		return 0;
 	}
-	if (st->kind != SIP_CARRIES_SDP || st->phase != SCAN_BODY || !st->sdp ||
+	if (!kind_carries_sdp(st->kind) || st->phase != SCAN_BODY || !st->sdp ||
 	    !st->media_seen)
 		return 0;
 	rt = runtime();
@@ -647,6 +647,13 @@ __noinline int vfw_negotiate(const struct sip_scan *st, __u32 ours)
 		e->n_remote = n;
 		e->remote_ns = now;
 	}
+	/*
+	 * Only an answer admits, against the other side's last SDP: an offer
+	 * is not accepted yet, and an INVITE under a live call's Call-ID (a
+	 * new dialog, say) must not reach that call's ports unanswered.
+	 */
+	if (st->kind == SIP_OFFER)
+		return 0;
 	return admit_pairs(e, hash, now, rt->announce_ttl_s * NSEC_PER_SEC);
 }
 

@@ -523,6 +523,13 @@ struct row {
 #define OUT4(to)     .family = 4, .src = WAN4, .dst = (to)
 #define OUT6(to)     .family = 6, .src = WAN6, .dst = (to)
 #define WE_OFFER     STEP(SENT, OUT4(TRUNK4), SIP_UDP(OUR_INVITE))
+/* The same Call-ID's other messages: a trunk's INVITE (an offer), our 200 (an answer). */
+#define THEIR_INVITE(cline) \
+	SDP_MSG("INVITE sip:100@192.0.2.1 SIP/2.0", "announce@192.0.2.1", "application/sdp", \
+		cline "t=0 0\r\n" M(30000))
+#define OUR_200(mlines) OUR_SDP("SIP/2.0 200 OK", "announce@192.0.2.1", mlines)
+#define OUR_REINVITE(mlines) OUR_SDP("INVITE sip:100@198.51.100.10 SIP/2.0", \
+				     "announce@192.0.2.1", mlines)
 
 /* Our offer, then a trunk's answer with a connection line that must not admit PEER4. */
 #define NOT_ANNOUNCED_ROW(what, cline) \
@@ -643,6 +650,24 @@ static const struct row rows[] = {
 	    STEP(PASS(PINHOLE), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
 	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)) },
 	  .pinholes = PINHOLES(LIVE_PH(TRUNK4, 5060, IPPROTO_UDP)) },
+	{ "offer/answer: a trunk's INVITE under a paired Call-ID admits only once we answer", ETH,
+	  { WE_OFFER,
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)),
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(THEIR_INVITE(C4(SCAN4)))),
+	    STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10002)),
+	    STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10003)),
+	    STEP(SENT, OUT4(TRUNK4), SIP_UDP(OUR_200(M(10002)))),
+	    STEP(PASS(ANNOUNCED), V4(SCAN4), UDP(10002)) } },
+	{ "offer/answer: our re-INVITE's new port waits for their answer", ETH,
+	  { STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(THEIR_INVITE(C4(PEER4)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10002)),
+	    STEP(SENT, OUT4(TRUNK4), SIP_UDP(OUR_200(M(10002)))),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10002)),
+	    STEP(SENT, OUT4(TRUNK4), SIP_UDP(OUR_REINVITE(M(10004)))),
+	    STEP(DROP(NO_TRUST), V4(PEER4), UDP(10004)),
+	    STEP(PASS(TRUNK), V4(TRUNK4), SIP_UDP(SDP_200(C4(PEER4)))),
+	    STEP(PASS(ANNOUNCED), V4(PEER4), UDP(10004)) } },
 	{ "our offered port before the answer: no source admitted", ETH,
 	  { STEP(SENT, OUT4(TRUNK4), SIP_UDP(OUR_INVITE)),
 	    STEP(DROP(NO_TRUST), V4(SCAN4), UDP(10002)),
