@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Attacks with real packets against voipfw run, counting what reaches the
+# VoIP system. Each block runs next to a legitimate call whose RTP both ways
+# must arrive (>= 99 %), and counts every attacker packet that arrived at
+# the PBX side (listeners in the rtr namespace, where the VoIP system runs).
+#
+#   isp ns:  trunk SIP 203.0.113.10 (static trunk, SIP only), the far end's
+#            media 203.0.113.20 (+ listener on 40000), registrars .11-.15
+#   evil ns: attacker 203.0.113.66 (row 1 caller), .67 (row 1 MESSAGE),
+#            .68 (row 7), .69 (row 9): a fresh address per block
+#   rtr ns:  wan0 203.0.113.1, voipfw run, the PBX (attack_peer.py pbx),
+#            a listener on the media ports 10000-10210 (UDP) and raw
+#            SCTP/UDP-Lite/DCCP on those and 5060
+#
+# MUTATE=row1,row7,row9,expires weakens the firewall on purpose (a static
+# pinhole or trunk for the attacker) so the named block's checks must fail:
+# the proof that they can. Off by default.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+PEER="python3 $HERE/attack_peer.py"
+MUTATE=${MUTATE:-}
+T0=$(date +%s)
+
+net_init vfwa
+host isp 203.0.113.10 203.0.113.20 203.0.113.11 203.0.113.12 203.0.113.13 \
+	203.0.113.14 203.0.113.15
+host evil 203.0.113.66 203.0.113.67 203.0.113.68 203.0.113.69
+IFNAME=wan0 host rtr 203.0.113.1
+# MESSAGEs with 50 c= lines exceed 1500 bytes: one datagram, not fragments,
+# so the kernel's SIP reader sees every line.
+for d in "${P}i" "${P}e" "${P}r" br0; do in_ns inet ip link set "$d" mtu 3000; done
+in_ns isp ip link set eth0 mtu 3000
+in_ns evil ip link set eth0 mtu 3000
+in_ns rtr ip link set wan0 mtu 3000
+
+FE="$TMP/farend.json"
+bg_in rtr timeout 300 $TOOL listen "$STATE" 10000-10210 --raw=132,136,33 --raw-port=5060
+bg_in isp timeout 300 $TOOL listen "$FE" 40000
+cat >"$TMP/voipfw.conf" <<CONF
+[general]
+interface = wan0
+[trunks]
+static = 203.0.113.10/32 sip
+CONF
+sleep 0.5
+start_daemon
+
+mutate() {  # mutate BLOCK CMD...: runs CMD only when MUTATE names BLOCK
+	case ",$MUTATE," in *",$1,"*) shift; echo "MUTATION: $*"; "$@" ;; esac
+}
+
+# Attacker datagrams from SRC that reached any listened port (but EXCEPT).
+from_src() { $TOOL total "$STATE" "$1" "${2:-udp}" ${3:+--except "$3"}; }
+
+entries_from() {  # live pinholes + admissions whose remote is ADDR: "pinholes admissions"
+	fw -j pinhole list | python3 -c "
+import json,sys
+ps=[p for p in json.load(sys.stdin) if p['remote']=='$1' and not p['expired']]
+print(sum(p['origin']!='announced' for p in ps), sum(p['origin']=='announced' for p in ps))"
+}
+
+map_fill() {  # entries of a map in status
+	fw -j status | python3 -c "import json,sys; print(json.load(sys.stdin)['maps']['$1']['entries'])"
+}
+
+tc_counter() { fw -j status | python3 -c "import json,sys; print(json.load(sys.stdin)['tc']['$1'])"; }
+
+stats_snap() { fw -j stats >"$TMP/stats.$1"; }
+stats_delta() {  # stats_delta NAME: the verdicts counted since stats_snap NAME
+	fw -j stats | python3 -c "
+import json,sys
+old={r['reason']:r['packets'] for r in json.load(open('$TMP/stats.$1'))}
+d=['%s %d' % (r['reason'], r['packets']-old.get(r['reason'],0)) for r in json.load(sys.stdin) if r['packets']-old.get(r['reason'],0)]
+print('info verdicts during $1: ' + (', '.join(d) or 'none'))"
+}
+stat_delta() {  # stat_delta NAME REASON
+	fw -j stats | python3 -c "
+import json,sys
+old={r['reason']:r['packets'] for r in json.load(open('$TMP/stats.$1'))}
+print(next(r['packets']-old.get(r['reason'],0) for r in json.load(sys.stdin) if r['reason']=='$2'))"
+}
+
+wait_for() {  # wait_for FILE PATTERN [TENTHS]
+	for _ in $(seq "${3:-50}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	echo "timeout waiting for '$2' in $1"; return 1
+}
+
+# legit_start TAG COUNT: the trunk calls the PBX for the far end's media
+# 203.0.113.20:40000; once answered, COUNT RTP packets each way, 20 ms apart.
+legit_start() {
+	LTAG=$1 LCOUNT=$2
+	bg_in isp timeout 90 $PEER call 203.0.113.10 203.0.113.1 203.0.113.20 40000 \
+		--callid "legit-$1-$$@isp" --until "$TMP/legit-$1.stop" --max-seconds 80 \
+		>"$TMP/legit-$1.out"
+	LCALL_PID=$!
+	wait_for "$TMP/legit-$1.out" answered
+	LPORT=$(sed -n 's/^answered //p' "$TMP/legit-$1.out")
+	LIN0=$(arrived 203.0.113.20 "$LPORT")
+	LOUT0=$($TOOL count "$FE" 203.0.113.1 udp 40000)
+	bg_in isp timeout 60 $TOOL send 203.0.113.1 "$LPORT" "$2" --src 203.0.113.20 --interval 20
+	LIN_PID=$!
+	bg_in rtr timeout 60 $TOOL send 203.0.113.20 40000 "$2" --src 203.0.113.1 --interval 20
+	LOUT_PID=$!
+}
+
+legit_finish() {  # checks the call's RTP both ways: >= 99 % of LCOUNT
+	local in out need=$(( (LCOUNT * 99 + 99) / 100 ))
+	wait "$LIN_PID" "$LOUT_PID" || true
+	sleep 0.3
+	in=$(( $(arrived 203.0.113.20 "$LPORT") - LIN0 ))
+	out=$(( $($TOOL count "$FE" 203.0.113.1 udp 40000) - LOUT0 ))
+	touch "$TMP/legit-$LTAG.stop"
+	wait "$LCALL_PID" || true
+	echo "info $LTAG legitimate call (port $LPORT): RTP in $in/$LCOUNT, out $out/$LCOUNT"
+	check "$LTAG: legitimate RTP far end -> PBX >= 99 % ($in/$LCOUNT)" yes \
+		"$([ "$in" -ge "$need" ] && echo yes || echo no)"
+	check "$LTAG: legitimate RTP PBX -> far end >= 99 % ($out/$LCOUNT)" yes \
+		"$([ "$out" -ge "$need" ] && echo yes || echo no)"
+	check "$LTAG: legitimate call hung up" bye-ok "$(tail -1 "$TMP/legit-$LTAG.out")"
+}
+
+# sweep SRC: every port 10000-10203 (the live call's RTP/RTCP 10000/10001,
+# the attacker's own call's 10002/10003 and a 200-port slice) ROUNDS times.
+sweep() { in_ns evil $TOOL sweep 203.0.113.1 "${3:-10000-10203}" "${2:-2}" --src "$1"; sleep 0.3; }
+
+###########################################################################
+# Row 1: the attacker calls the PBX through the trusted trunk with his own
+# c=; while it rings, once answered, and across re-INVITEs he probes the
+# other live call's RTP/RTCP ports and sweeps the media range. Then a
+# text/plain MESSAGE relayed by the trunk with 50 c= lines naming him.
+bg_in rtr timeout 90 $PEER pbx 203.0.113.1 --ports 10000,10002 --max-seconds 60 >"$TMP/pbx1.out"
+PBX_PID=$!
+sleep 0.3
+stats_snap row1
+legit_start row1 500
+check "row1: the legitimate call got port 10000" 10000 "$LPORT"
+mutate row1 fw pinhole add 203.0.113.66 10000 --ttl 60
+mutate row1 fw pinhole add 203.0.113.67 10002 --ttl 60
+EVIL_CID="evil-$$@attacker"
+bg_in isp timeout 60 $PEER call 203.0.113.10 203.0.113.1 203.0.113.66 40000 --sport 5062 \
+	--callid "$EVIL_CID" --ring 3 --reinvite-every 1.5 --reinvite-delay 1 \
+	--until "$TMP/evil.stop" --max-seconds 40 >"$TMP/evil.out"
+EVIL_PID=$!
+sleep 0.5
+check "row1: the attacker's call rings (not answered yet)" 0 "$(grep -c "answered $EVIL_CID" "$TMP/pbx1.out" || true)"
+sweep 203.0.113.66 2
+check "row1 ringing: attacker packets at the PBX (408 sent, the live call's ports included)" 0 \
+	"$(from_src 203.0.113.66)"
+check "row1 ringing: attacker packets to the live call's RTP/RTCP" 0 \
+	"$(( $(arrived 203.0.113.66 10000) + $(arrived 203.0.113.66 10001) ))"
+check "row1 ringing: pinholes/admissions from the attacker" "0 0" "$(entries_from 203.0.113.66)"
+check "row1: still ringing after the sweep" 0 "$(grep -c "answered $EVIL_CID" "$TMP/pbx1.out" || true)"
+
+wait_for "$TMP/evil.out" answered 60
+OWN=$(sed -n 's/^answered //p' "$TMP/evil.out")
+check "row1: the attacker's call was answered on port 10002" 10002 "$OWN"
+own0=$(( $(arrived 203.0.113.66 10002) + $(arrived 203.0.113.66 10003) ))
+sweep 203.0.113.66 2
+check "row1 answered: attacker packets at the PBX but to his own call's 10002/10003 (816 sent so far)" 0 \
+	"$(from_src 203.0.113.66 udp 10002,10003)"
+check "row1 answered: attacker packets to the live call's RTP/RTCP" 0 \
+	"$(( $(arrived 203.0.113.66 10000) + $(arrived 203.0.113.66 10001) ))"
+echo "info row1 answered: his own call's ports took $(( $(arrived 203.0.113.66 10002) + $(arrived 203.0.113.66 10003) - own0 )) of 4 (his call's media, admitted by design)"
+echo "info row1 answered: entries from the attacker (pinholes admissions): $(entries_from 203.0.113.66)"
+
+for _ in 1 2 3; do sweep 203.0.113.66 1; sleep 0.5; done
+for p in 10000 10001; do
+	in_ns evil $TOOL send 203.0.113.1 $p 50 --src 203.0.113.66
+done
+sleep 0.3
+check "row1 re-INVITEs: attacker packets at the PBX but to his own call's ports (1528 sent so far)" 0 \
+	"$(from_src 203.0.113.66 udp 10002,10003)"
+check "row1 re-INVITEs: attacker packets to the live call's RTP/RTCP" 0 \
+	"$(( $(arrived 203.0.113.66 10000) + $(arrived 203.0.113.66 10001) ))"
+
+neg0=$(tc_counter negotiated_admissions)
+in_ns isp $PEER message 203.0.113.10 203.0.113.1 --sport 5064 --count 1 --clines 50 \
+	--addrs 203.0.113.67 --ctype text/plain >"$TMP/msg1.out"
+in_ns isp $PEER message 203.0.113.10 203.0.113.1 --sport 5064 --count 1 --clines 50 \
+	--addrs 203.0.113.67 --ctype text/plain --callid "$EVIL_CID" >>"$TMP/msg1.out"
+echo "info row1 MESSAGE: $(head -1 "$TMP/msg1.out")"
+sleep 0.3
+check "row1 MESSAGE: both MESSAGEs reached the PBX" 2 "$(grep -c '^message' "$TMP/pbx1.out")"
+check "row1 MESSAGE (50 c= lines, also in the attacker's dialog): pinholes/admissions for the named address" \
+	"0 0" "$(entries_from 203.0.113.67)"
+check "row1 MESSAGE: no kernel admission opened" 0 $(( $(tc_counter negotiated_admissions) - neg0 ))
+sweep 203.0.113.67 2
+check "row1 MESSAGE: packets from the named address at the PBX (408 sent)" 0 "$(from_src 203.0.113.67)"
+reinv_wait() { touch "$TMP/evil.stop"; wait "$EVIL_PID" || true; }
+reinv_wait
+check "row1: the attacker's call was re-INVITEd at least 3 times" yes \
+	"$(n=$(sed -n 's/^reinvites //p' "$TMP/evil.out"); [ "${n:-0}" -ge 3 ] && echo yes || echo "no (${n:-none})")"
+own=$(( $(arrived 203.0.113.66 10002) + $(arrived 203.0.113.66 10003) ))
+check "row1: every attacker packet but those to his own call was counted drop-no-trust" \
+	$(( 1528 - own + 408 )) "$(stat_delta row1 drop-no-trust)"
+legit_finish
+stats_delta row1
+kill "$PBX_PID" 2>/dev/null || true
+
+net_summary attacks
+echo "runtime $(( $(date +%s) - T0 )) s"
