@@ -19,7 +19,8 @@
           --addrs A[,A...] [--sport P] [--ctype T] [--callid ID]
       N MESSAGEs at R per second relayed by the trunk at LOCAL, each body
       K "c=" lines (addresses taken in turn from A..., or, for
-      "A=v6flood", fresh 2001:db8:bad::/48 ones) with an "m=audio" line
+      "v6flood", fresh 2001:db8:bad::/48 ones, for "v4flood" the hosts of
+      198.51.100.0/24 and 192.0.2.0/24 in turn) with an "m=audio" line
       after each of the first 4; a fresh Call-ID each unless --callid.
   attack_peer.py registrar BIND [--header-expires V] [--contact-expires V]
           [--max-seconds S]
@@ -151,6 +152,8 @@ def message(local, pbx_addr, count, rate, clines, addrs, sport, ctype, callid):
         for k in range(clines):
             if addrs == ["v6flood"]:
                 a = flood_addr(n_addr)
+            elif addrs == ["v4flood"]:
+                a = ("198.51.100.%d", "192.0.2.%d")[n_addr // 254 % 2] % (n_addr % 254 + 1)
             else:
                 a = addrs[n_addr % len(addrs)]
             n_addr += 1

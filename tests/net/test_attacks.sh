@@ -45,6 +45,8 @@ CONF
 sleep 0.5
 start_daemon
 
+stop_pbx() { kill "$PBX_PID" 2>/dev/null || true; wait "$PBX_PID" 2>/dev/null || true; }
+
 mutate() {  # mutate BLOCK CMD...: runs CMD only when MUTATE names BLOCK
 	case ",$MUTATE," in *",$1,"*) shift; echo "MUTATION: $*"; "$@" ;; esac
 }
@@ -195,7 +197,146 @@ check "row1: every attacker packet but those to his own call was counted drop-no
 	$(( 1528 - own + 408 )) "$(stat_delta row1 drop-no-trust)"
 legit_finish
 stats_delta row1
-kill "$PBX_PID" 2>/dev/null || true
+stop_pbx
 
+###########################################################################
+# Row 7: a flood of trunk-relayed MESSAGEs, 45 c= lines each, ~130/s for
+# ~5 s: half application/sdp inside the attacker's own answered dialog
+# (our SDP's ports are recorded under that Call-ID) naming fresh IPv6
+# addresses, half text/plain with fresh Call-IDs naming IPv4 ones. Neither
+# map fills, and a legitimate call meanwhile keeps its RTP.
+bg_in rtr timeout 90 $PEER pbx 203.0.113.1 --ports 10100,10102 --max-seconds 60 >"$TMP/pbx7.out"
+PBX_PID=$!
+sleep 0.3
+stats_snap row7
+legit_start row7 350
+EVIL_CID="evil7-$$@attacker"
+bg_in isp timeout 60 $PEER call 203.0.113.10 203.0.113.1 203.0.113.68 40000 --sport 5062 \
+	--callid "$EVIL_CID" --until "$TMP/evil7.stop" --max-seconds 40 >"$TMP/evil7.out"
+EVIL_PID=$!
+wait_for "$TMP/evil7.out" answered
+sleep 0.3
+ph0=$(map_fill pinholes) ad0=$(map_fill admissions) neg0=$(tc_counter negotiated_admissions)
+echo "info row7 before the flood: pinholes $ph0, admissions $ad0 entries"
+bg_in isp timeout 30 $PEER message 203.0.113.10 203.0.113.1 --sport 5064 --count 325 --rate 65 \
+	--clines 45 --addrs v6flood --ctype application/sdp --callid "$EVIL_CID" >"$TMP/flood-a.out"
+FA_PID=$!
+bg_in isp timeout 30 $PEER message 203.0.113.10 203.0.113.1 --sport 5066 --count 325 --rate 65 \
+	--clines 45 --addrs v4flood --ctype text/plain >"$TMP/flood-b.out"
+FB_PID=$!
+sleep 2.5
+mutate row7 fw pinhole flush
+mutate row7 fw pinhole add 2001:db8:bad::0:5 10100 --ttl 60
+ph_mid=$(map_fill pinholes) ad_mid=$(map_fill admissions)
+wait "$FA_PID" "$FB_PID" || true
+sleep 0.3
+echo "info row7 flood: $(cat "$TMP/flood-a.out") (application/sdp, in-dialog); $(cat "$TMP/flood-b.out") (text/plain)"
+check "row7: all 650 MESSAGEs reached the PBX" 650 "$(grep -c '^message' "$TMP/pbx7.out")"
+flood_entries() {
+	fw -j pinhole list | python3 -c "
+import json,sys
+print(sum(1 for p in json.load(sys.stdin) if p['remote'].startswith(('2001:db8:bad:', '198.51.100.', '192.0.2.'))))"
+}
+ph1=$(map_fill pinholes) ad1=$(map_fill admissions)
+echo "info row7 map fill: pinholes $ph0 -> $ph_mid (mid-flood) -> $ph1, admissions $ad0 -> $ad_mid -> $ad1 (max 4096 each)"
+check "row7: pinhole/admission entries naming a flood address" 0 "$(flood_entries)"
+check "row7: the pinhole map did not grow during the flood" "$ph0 $ph0" "$ph_mid $ph1"
+check "row7: the admissions map did not grow during the flood" "$ad0 $ad0" "$ad_mid $ad1"
+check "row7: no kernel admission opened during the flood" 0 $(( $(tc_counter negotiated_admissions) - neg0 ))
+touch "$TMP/evil7.stop"; wait "$EVIL_PID" || true
+legit_finish
+stats_delta row7
+stop_pbx
+
+###########################################################################
+# Row 9: UDP-Lite (a real UDP-Lite socket and raw packets), SCTP and DCCP
+# (raw IP packets with the ports in their first 4 bytes) to 5060 and to a
+# live call's media port, from a non-trunk address, from the call's own
+# media peer (it holds UDP pinholes to that port) and from the SIP-only
+# trunk. Counted by raw sockets in the rtr namespace; the trunk's packets
+# to 5060 are the positive control (a trunk admitting SIP: pass-trunk).
+bg_in rtr timeout 90 $PEER pbx 203.0.113.1 --ports 10200 --max-seconds 60 >"$TMP/pbx9.out"
+PBX_PID=$!
+sleep 0.3
+stats_snap row9
+legit_start row9 250
+mutate row9 fw trunk add 203.0.113.69/32
+mutate row9 fw trunk add 203.0.113.20/32
+raw_from() {  # raw_from NS SRC IPPROTO PORT: sends N, prints how many arrived
+	local before
+	before=$($TOOL count "$STATE" "$2" "p$3" "$4")
+	if [ "$3" = lite ]; then
+		in_ns "$1" $TOOL litesend 203.0.113.1 "$4" "$N" --src "$2"
+		set -- "$1" "$2" 136 "$4"
+	else
+		in_ns "$1" $TOOL rawsend 203.0.113.1 "$3" "$4" "$N" --src "$2"
+	fi
+	sleep 0.2
+	echo $(( $($TOOL count "$STATE" "$2" "p$3" "$4") - before ))
+}
+sent9=0
+for proto in lite 136 132 33; do
+	for port in 5060 10200; do
+		check "row9: IP protocol $proto from a non-trunk address to $port delivered" 0 \
+			"$(raw_from evil 203.0.113.69 $proto $port)"
+		sent9=$((sent9 + N))
+	done
+	check "row9: IP protocol $proto from the call's media peer to its port 10200 delivered" 0 \
+		"$(raw_from isp 203.0.113.20 $proto 10200)"
+	sent9=$((sent9 + N))
+done
+for proto in 136 132 33; do
+	check "row9: IP protocol $proto from the SIP-only trunk to media port 10200 delivered" 0 \
+		"$(raw_from isp 203.0.113.10 $proto 10200)"
+	sent9=$((sent9 + N))
+	check "row9 control: IP protocol $proto from the trunk to 5060 arrives (counted)" "$N" \
+		"$(raw_from isp 203.0.113.10 $proto 5060)"
+done
+check "row9: the attacker's packets all at the PBX (every transport, every port)" "0 0" \
+	"$(from_src 203.0.113.69 p136) $(( $(from_src 203.0.113.69 p132) + $(from_src 203.0.113.69 p33) ))"
+check "row9: every one of them counted drop-no-trust" "$sent9" "$(stat_delta row9 drop-no-trust)"
+legit_finish
+stats_delta row9
+stop_pbx
+
+###########################################################################
+# Expires: registrars granting 4294967295, a Contact expires= above 2^32-1
+# (and above 2^64), more than was asked, and 2^32-1 to a request above
+# max_registration_trust (14400 s). The learned trust never exceeds
+# min(asked, 14400) + registration_grace (60 s); it admits SIP only.
+reg_case() {  # reg_case ADDR ASKED BOUND DESCRIPTION REGISTRAR-OPTIONS...
+	local addr=$1 asked=$2 bound=$3 what=$4 pid got
+	shift 4
+	bg_in isp timeout 15 $PEER registrar "$addr" --max-seconds 10 "$@"
+	pid=$!
+	sleep 0.3
+	got=$(in_ns rtr $SIPPEER register 203.0.113.1 "$addr" --expires "$asked")
+	kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+	sleep 0.3
+	mutate expires fw trunk add "$addr/32" --ttl 100000
+	check "expires $what: registered" registered "${got%% *}"
+	fw -j trunk list | python3 -c "
+import json,sys
+t=next((t for t in json.load(sys.stdin) if t['prefix']=='$addr/32'), None)
+print('%s %s %s' % (t['origin'], t['admit'], t['expires_in']) if t else 'none - -')" >"$TMP/trunk.$addr"
+	read -r origin admit expires <"$TMP/trunk.$addr"
+	echo "info expires $what: asked $asked, trunk $origin admit $admit expires_in $expires (bound $bound)"
+	check "expires $what: the registrar is a learned trunk for SIP only" "learned sip" "$origin $admit"
+	check "expires $what: trust at most min(asked, 14400) + 60 = $bound s" yes \
+		"$([ "${expires//[!0-9]/}" ] && [ "$expires" -ge 1 ] && [ "$expires" -le "$bound" ] && echo yes || echo "no ($expires)")"
+	in_ns isp $TOOL sweep 203.0.113.1 10000-10203 1 --src "$addr"
+	sleep 0.3
+	check "expires $what: media probes from the registrar delivered (204 sent)" 0 "$(from_src "$addr")"
+}
+stats_snap expires
+reg_case 203.0.113.11 120 180 "Expires: 4294967295" --header-expires 4294967295
+reg_case 203.0.113.12 120 180 "Contact expires=4294967296" --contact-expires 4294967296
+reg_case 203.0.113.13 120 180 "Contact expires=2^64 and Expires: 2^64" \
+	--contact-expires 18446744073709551616 --header-expires 18446744073709551616
+reg_case 203.0.113.14 120 180 "3600 granted, 120 asked" --contact-expires 3600 --header-expires 3600
+reg_case 203.0.113.15 100000 14460 "4294967295 granted, 100000 asked" --header-expires 4294967295
+stats_delta expires
+
+echo "daemon log:"; sed 's/^/  /' "$DLOG"
 net_summary attacks
 echo "runtime $(( $(date +%s) - T0 )) s"
