@@ -5,7 +5,8 @@
       The VoIP system: answers each new Call-ID's INVITE with 180 (no SDP)
       and, after the seconds its X-Ring header asks for (default 0), 200 OK
       with SDP (LOCAL, the next port of the list); a re-INVITE gets 200 OK
-      with the same SDP at once; MESSAGE and BYE get 200. Prints
+      with the same SDP at once, an INVITE without To tag under a live
+      Call-ID 482 (merged request); MESSAGE and BYE get 200. Prints
       "answered CALLID PORT", "reinvite CALLID", "bye CALLID".
   attack_peer.py call LOCAL PBX MEDIA_ADDR MEDIA_PORT --callid ID
           [--sport P] [--ring S] [--reinvite-every S] [--reinvite-delay S]
@@ -16,8 +17,8 @@
       answer) until FILE exists, then BYE.
       Prints "reinvites N" and "bye-ok".
   attack_peer.py message LOCAL PBX --count N --rate R --clines K
-          --addrs A[,A...] [--sport P] [--ctype T] [--callid ID]
-      N MESSAGEs at R per second relayed by the trunk at LOCAL, each body
+          --addrs A[,A...] [--sport P] [--ctype T] [--callid ID] [--method M]
+      N MESSAGEs (or M requests) at R per second relayed by the trunk at LOCAL, each body
       K "c=" lines (addresses taken in turn from A..., or, for
       "v6flood", fresh 2001:db8:bad::/48 ones, for "v4flood" the hosts of
       198.51.100.0/24 and 192.0.2.0/24 in turn) with an "m=audio" line
@@ -69,6 +70,12 @@ def pbx(local, ports, max_seconds):
             if cid in calls:
                 if any(header(p[1], "Call-ID") == cid for p in pending):
                     continue            # a retransmission while it rings
+                if ";tag=" not in header(data, "To"):
+                    # a new dialog under a live call's Call-ID: a merged
+                    # request (RFC 3261 8.2.2.2)
+                    reply(s, data, src, 482, "Loop Detected")
+                    print("merged %s" % cid, flush=True)
+                    continue
                 reply(s, data, src, 200, "OK", [to, ("Content-Type", "application/sdp")],
                       sdp(local, calls[cid]))
                 print("reinvite %s" % cid, flush=True)
@@ -140,7 +147,7 @@ def flood_addr(n):
     return "2001:db8:bad::%x:%x" % (n >> 16, n & 0xffff)
 
 
-def message(local, pbx_addr, count, rate, clines, addrs, sport, ctype, callid):
+def message(local, pbx_addr, count, rate, clines, addrs, sport, ctype, callid, method):
     s = sock(local, sport)
     me = hostport(local, sport)
     uri = "sip:1000@%s" % hostport(pbx_addr)
@@ -162,7 +169,7 @@ def message(local, pbx_addr, count, rate, clines, addrs, sport, ctype, callid):
                 lines.append("m=audio %d RTP/AVP 0" % (10000 + 2 * k))
         body = ("\r\n".join(lines) + "\r\n").encode()
         cid = callid or "msg%d-%d@attacker" % (i, random.randrange(1 << 30))
-        r = request("MESSAGE", uri, local, i + 1, cid, "m1",
+        r = request(method, uri, local, i + 1, cid, "m1",
                     [("Content-Type", ctype)], body)
         s.sendto(r.replace(hostport(local).encode(), me.encode(), 2), dst)
         delay = start + (i + 1) / rate - time.monotonic()
@@ -213,7 +220,7 @@ def main(a):
                        min(opt(a, "--rate", 100.0), 500.0), min(opt(a, "--clines", 1), 100),
                        opt(a, "--addrs", "203.0.113.66").split(","),
                        opt(a, "--sport", SIP_PORT), opt(a, "--ctype", "text/plain"),
-                       opt(a, "--callid", ""))
+                       opt(a, "--callid", ""), opt(a, "--method", "MESSAGE"))
     if len(a) >= 3 and a[1] == "registrar":
         return registrar(a[2], opt(a, "--header-expires", ""),
                          opt(a, "--contact-expires", ""),
