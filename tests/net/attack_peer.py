@@ -10,11 +10,12 @@
       "answered CALLID PORT", "reinvite CALLID", "bye CALLID".
   attack_peer.py call LOCAL PBX MEDIA_ADDR MEDIA_PORT --callid ID
           [--sport P] [--ring S] [--reinvite-every S] [--reinvite-delay S]
-          [--until FILE] [--max-seconds S]
+          [--until FILE] [--max-seconds S] [--vary-media]
       A call relayed by the trunk at LOCAL: INVITE with SDP c=MEDIA_ADDR,
       waits for the 200 (prints "answered PORT"), ACK; then re-INVITEs
       every S seconds (same SDP; the first one S + delay seconds after the
-      answer) until FILE exists, then BYE.
+      answer) until FILE exists, then BYE. --vary-media: each re-INVITE
+      names a fresh 2001:db8:bad::/48 media address.
       Prints "reinvites N" and "bye-ok".
   attack_peer.py message LOCAL PBX --count N --rate R --clines K
           --addrs A[,A...] [--sport P] [--ctype T] [--callid ID] [--method M]
@@ -101,7 +102,7 @@ def wait_final(s, deadline):
 
 
 def call(local, pbx_addr, media_addr, media_port, callid, sport, ring, every, delay,
-         until, max_seconds):
+         until, max_seconds, vary=False):
     s = sock(local, sport)
     me = hostport(local, sport)
     uri = "sip:1000@%s" % hostport(pbx_addr)
@@ -126,10 +127,12 @@ def call(local, pbx_addr, media_addr, media_port, callid, sport, ring, every, de
     start = time.monotonic()
     last = start + delay
     while time.monotonic() - start < max_seconds and not (until and os.path.exists(until)):
-        time.sleep(0.05)
+        time.sleep(min(0.05, every) if every else 0.05)
         if every and time.monotonic() - last >= every:
             last = time.monotonic()
             cseq += 1
+            if vary:
+                body = sdp(flood_addr(cseq), media_port)
             s.sendto(in_dialog(req("INVITE", cseq, extra, body), to), dst)
             data = wait_final(s, time.monotonic() + 3)
             if data is not None and int(data.split()[1]) == 200:
@@ -214,7 +217,7 @@ def main(a):
                     opt(a, "--sport", SIP_PORT), min(opt(a, "--ring", 0.0), 10.0),
                     opt(a, "--reinvite-every", 0.0), opt(a, "--reinvite-delay", 0.0),
                     opt(a, "--until", ""),
-                    min(opt(a, "--max-seconds", 30.0), 120.0))
+                    min(opt(a, "--max-seconds", 30.0), 120.0), "--vary-media" in a)
     if len(a) >= 4 and a[1] == "message":
         return message(a[2], a[3], min(opt(a, "--count", 1), 2000),
                        min(opt(a, "--rate", 100.0), 500.0), min(opt(a, "--clines", 1), 100),

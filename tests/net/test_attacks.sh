@@ -12,9 +12,10 @@
 #            a listener on the media ports 10000-10210 (UDP) and raw
 #            SCTP/UDP-Lite/DCCP on those and 5060
 #
-# MUTATE=row1,row7,row9,expires weakens the firewall on purpose (a static
+# MUTATE=row1,row7,row7b,row9,expires weakens the firewall on purpose (a static
 # pinhole or trunk for the attacker) so the named block's checks must fail:
-# the proof that they can. Off by default.
+# the proof that they can (row7sdp: the flood is sent as INVITEs, whose SDP
+# the kernel reads). Off by default.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 PEER="python3 $HERE/attack_peer.py"
@@ -244,11 +245,11 @@ stop_pbx
 # (our SDP's ports are recorded under that Call-ID) naming fresh IPv6
 # addresses, half text/plain with fresh Call-IDs naming IPv4 ones. Neither
 # map fills, and a legitimate call meanwhile keeps its RTP.
-bg_in rtr timeout 90 $PEER pbx 203.0.113.1 --ports 10100,10102 --max-seconds 60 >"$TMP/pbx7.out"
+bg_in rtr timeout 90 $PEER pbx 203.0.113.1 --ports 10100,10102,10104 --max-seconds 60 >"$TMP/pbx7.out"
 PBX_PID=$!
 sleep 0.3
 stats_snap row7
-legit_start row7 350
+legit_start row7 500
 EVIL_CID="evil7-$$@attacker"
 bg_in isp timeout 60 $PEER call 203.0.113.10 203.0.113.1 203.0.113.68 40000 --sport 5062 \
 	--callid "$EVIL_CID" --until "$TMP/evil7.stop" --max-seconds 40 >"$TMP/evil7.out"
@@ -286,6 +287,30 @@ check "row7: the pinhole map did not grow during the flood" "$ph0 $ph0" "$ph_mid
 check "row7: the admissions map did not grow during the flood" "$ad0 $ad0" "$ad_mid $ad1"
 check "row7: no kernel admission opened during the flood" 0 $(( $(tc_counter negotiated_admissions) - neg0 ))
 touch "$TMP/evil7.stop"; wait "$EVIL_PID" || true
+
+# Row 7b: the same in a dialog the PBX does accept: a second call of the
+# attacker re-INVITEd as fast as the PBX answers (~3 s), each re-INVITE
+# naming a fresh media address. Each answered offer/answer admits its pair
+# (2 admissions, announced_media s, LRU-bounded); the daemon's pinholes
+# must follow the call (its current address), not pile up.
+ph0=$(map_fill pinholes) ad0=$(map_fill admissions) neg0=$(tc_counter negotiated_admissions)
+bg_in isp timeout 30 $PEER call 203.0.113.10 203.0.113.1 203.0.113.68 40000 --sport 5070 \
+	--callid "evil7b-$$@attacker" --reinvite-every 0.01 --vary-media --max-seconds 3 \
+	>"$TMP/evil7b.out"
+EVIL_PID=$!
+sleep 1.5
+mutate row7b eval 'for i in 1 2 3; do fw pinhole add 2001:db8:bad::1:$i 10104 --ttl 60; done'
+ph_mid=$(map_fill pinholes)
+wait "$EVIL_PID" || true
+sleep 0.3
+ph1=$(map_fill pinholes) ad1=$(map_fill admissions)
+n7b=$(sed -n 's/^reinvites //p' "$TMP/evil7b.out")
+echo "info row7b: ${n7b:-0} re-INVITEs answered; pinholes $ph0 -> $ph_mid (mid-flood) -> $ph1, admissions $ad0 -> $ad1, kernel admissions opened $(( $(tc_counter negotiated_admissions) - neg0 ))"
+check "row7b: the re-INVITE flood ran (>= 50 answered)" yes "$([ "${n7b:-0}" -ge 50 ] && echo yes || echo "no (${n7b:-none})")"
+check "row7b: mid-flood the pinhole map holds at most the two calls' 4 (+2 in transition)" yes \
+	"$([ "$ph_mid" -le $((ph0 + 4)) ] && echo yes || echo "no ($ph_mid)")"
+check "row7b: the pinhole map ends where it started (the call hung up)" "$ph0" "$ph1"
+check "row7b: the admissions map stays below its bound" yes "$([ "$ad1" -lt 4096 ] && echo yes || echo no)"
 legit_finish
 stats_delta row7
 stop_pbx
@@ -379,7 +404,9 @@ reg_case 203.0.113.14 120 180 "3600 granted, 120 asked" --contact-expires 3600 -
 reg_case 203.0.113.15 100000 14460 "4294967295 granted, 100000 asked" --header-expires 4294967295
 stats_delta expires
 
-echo "daemon log:"; sed 's/^/  /' "$DLOG"
+echo "daemon log (row 7b's $(grep -c evil7b "$DLOG") pinhole lines left out):"
+grep -v evil7b "$DLOG" | sed 's/^/  /'
+
 echo "attacks: $findings known finding(s) (FINDING lines above)"
 net_summary attacks
 echo "runtime $(( $(date +%s) - T0 )) s"
