@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """SIP peers for the attack suite (test_attacks.sh); builds on sip_peer.py.
 
-  attack_peer.py pbx LOCAL --ports P[,P...] [--max-seconds S]
+  attack_peer.py pbx LOCAL --ports P[,P...] [--sdp-addr A] [--max-seconds S]
       The VoIP system: answers each new Call-ID's INVITE with 180 (no SDP)
       and, after the seconds its X-Ring header asks for (default 0), 200 OK
-      with SDP (LOCAL, the next port of the list); a re-INVITE gets 200 OK
+      with SDP (A, default LOCAL: a PBX behind NAT names the router's
+      public address; the next port of the list); a re-INVITE gets 200 OK
       with the same SDP at once, an INVITE without To tag under a live
       Call-ID 482 (merged request); MESSAGE and BYE get 200. Prints
       "answered CALLID PORT", "reinvite CALLID", "bye CALLID".
@@ -44,7 +45,7 @@ def opt(a, name, default):
     return type(default)(a[a.index(name) + 1]) if name in a else default
 
 
-def pbx(local, ports, max_seconds):
+def pbx(local, ports, max_seconds, public):
     s = sock(local)
     deadline = time.monotonic() + max_seconds
     calls = {}      # Call-ID -> port
@@ -58,9 +59,9 @@ def pbx(local, ports, max_seconds):
             pending.remove(item)
             _, req, rsrc, to = item
             cid = header(req, "Call-ID")
-            reply(s, req, rsrc, 200, "OK", [to, ("Contact", "<sip:pbx@%s>" % hostport(local)),
+            reply(s, req, rsrc, 200, "OK", [to, ("Contact", "<sip:pbx@%s>" % hostport(public)),
                                             ("Content-Type", "application/sdp")],
-                  sdp(local, calls[cid]))
+                  sdp(public, calls[cid]))
             print("answered %s %d" % (cid, calls[cid]), flush=True)
         if data is None:
             continue
@@ -78,7 +79,7 @@ def pbx(local, ports, max_seconds):
                     print("merged %s" % cid, flush=True)
                     continue
                 reply(s, data, src, 200, "OK", [to, ("Content-Type", "application/sdp")],
-                      sdp(local, calls[cid]))
+                      sdp(public, calls[cid]))
                 print("reinvite %s" % cid, flush=True)
                 continue
             if not free:
@@ -211,7 +212,8 @@ def registrar(bind, header_expires, contact_expires, max_seconds):
 def main(a):
     if len(a) >= 3 and a[1] == "pbx":
         ports = [int(p) for p in opt(a, "--ports", "10000").split(",")][:64]
-        return pbx(a[2], ports, min(opt(a, "--max-seconds", 60.0), 300.0))
+        return pbx(a[2], ports, min(opt(a, "--max-seconds", 60.0), 300.0),
+                   opt(a, "--sdp-addr", a[2]))
     if len(a) >= 6 and a[1] == "call":
         return call(a[2], a[3], a[4], int(a[5]), opt(a, "--callid", "call@test"),
                     opt(a, "--sport", SIP_PORT), min(opt(a, "--ring", 0.0), 10.0),

@@ -2,15 +2,19 @@
 # Attacks with real packets against voipfw run, counting what reaches the
 # VoIP system. Each block runs next to a legitimate call whose RTP both ways
 # must arrive (>= 99 %), and counts every attacker packet that arrived at
-# the PBX side (listeners in the rtr namespace, where the VoIP system runs).
+# the PBX side: a PBX on a LAN behind the router's NAT (port forwards of
+# UDP 5060 and the media range, masquerade), as docs/DEPLOY.md sets it up.
 #
 #   isp ns:  trunk SIP 203.0.113.10 (static trunk, SIP only), the far end's
 #            media 203.0.113.20 (+ listener on 40000), registrars .11-.15
 #   evil ns: attacker 203.0.113.66 (row 1 caller), .67 (row 1 MESSAGE),
 #            .68 (row 7), .69 (row 9): a fresh address per block
-#   rtr ns:  wan0 203.0.113.1, voipfw run, the PBX (attack_peer.py pbx),
-#            a listener on the media ports 10000-10210 (UDP) and raw
-#            SCTP/UDP-Lite/DCCP on those and 5060
+#   rtr ns:  wan0 203.0.113.1, voipfw run, nft DNAT of UDP 5060 and
+#            10000-20000 to the PBX, masquerade; raw sockets counting SCTP,
+#            UDP-Lite and DCCP to 5060 and 10000-10210 (not forwarded: they
+#            end here)
+#   lan ns:  the PBX 192.0.2.10 (attack_peer.py pbx, its SDP names
+#            203.0.113.1), a listener on the media ports 10000-10210
 #
 # MUTATE=row1,row7,row7b,row9,expires weakens the firewall on purpose (a static
 # pinhole or trunk for the attacker) so the named block's checks must fail:
@@ -33,9 +37,35 @@ for d in "${P}i" "${P}e" "${P}r" br0; do in_ns inet ip link set "$d" mtu 3000; d
 in_ns isp ip link set eth0 mtu 3000
 in_ns evil ip link set eth0 mtu 3000
 in_ns rtr ip link set wan0 mtu 3000
+ip netns add "$P-lan"
+NAMESPACES+=(lan)
+ip -n "$P-rtr" link add lan0 mtu 3000 type veth peer name eth0 mtu 3000 netns "$P-lan"
+in_ns rtr ip addr add 192.0.2.1/24 dev lan0
+in_ns rtr ip link set lan0 up
+in_ns lan ip link set lo up
+in_ns lan ip addr add 192.0.2.10/24 dev eth0
+in_ns lan ip link set eth0 up
+in_ns lan ip route add default via 192.0.2.1
+in_ns lan ethtool -K eth0 tx off >/dev/null
+in_ns rtr ethtool -K lan0 tx off >/dev/null
+in_ns rtr sysctl -qw net.ipv4.ip_forward=1
+in_ns rtr nft -f - <<NFT
+table ip vfwa_nat {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		iifname "wan0" udp dport { 5060, 10000-20000 } dnat to 192.0.2.10
+	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wan0" masquerade
+	}
+}
+NFT
 
 FE="$TMP/farend.json"
-bg_in rtr timeout 300 $TOOL listen "$STATE" 10000-10210 --raw=132,136,33 --raw-port=5060
+RAW="$TMP/raw.json"
+bg_in lan timeout 300 $TOOL listen "$STATE" 10000-10210
+bg_in rtr timeout 300 $TOOL listen "$RAW" --raw=132,136,33 --raw-port=5060,10000-10210
 bg_in isp timeout 300 $TOOL listen "$FE" 40000
 cat >"$TMP/voipfw.conf" <<CONF
 [general]
@@ -117,7 +147,7 @@ legit_start() {
 	LOUT0=$($TOOL count "$FE" 203.0.113.1 udp 40000)
 	bg_in isp timeout 60 $TOOL send 203.0.113.1 "$LPORT" "$2" --src 203.0.113.20 --interval 20
 	LIN_PID=$!
-	bg_in rtr timeout 60 $TOOL send 203.0.113.20 40000 "$2" --src 203.0.113.1 --interval 20
+	bg_in lan timeout 60 $TOOL send 203.0.113.20 40000 "$2" --src 192.0.2.10 --interval 20
 	LOUT_PID=$!
 }
 
@@ -146,7 +176,7 @@ sweep() { in_ns evil $TOOL sweep 203.0.113.1 "${3:-10000-10203}" "${2:-2}" --src
 # c=; while it rings, once answered, and across re-INVITEs he probes the
 # other live call's RTP/RTCP ports and sweeps the media range. Then a
 # text/plain MESSAGE relayed by the trunk with 50 c= lines naming him.
-bg_in rtr timeout 90 $PEER pbx 203.0.113.1 --ports 10000,10002 --max-seconds 60 >"$TMP/pbx1.out"
+bg_in lan timeout 90 $PEER pbx 192.0.2.10 --sdp-addr 203.0.113.1 --ports 10000,10002 --max-seconds 60 >"$TMP/pbx1.out"
 PBX_PID=$!
 sleep 0.3
 stats_snap row1
@@ -245,7 +275,7 @@ stop_pbx
 # (our SDP's ports are recorded under that Call-ID) naming fresh IPv6
 # addresses, half text/plain with fresh Call-IDs naming IPv4 ones. Neither
 # map fills, and a legitimate call meanwhile keeps its RTP.
-bg_in rtr timeout 90 $PEER pbx 203.0.113.1 --ports 10100,10102,10104 --max-seconds 60 >"$TMP/pbx7.out"
+bg_in lan timeout 90 $PEER pbx 192.0.2.10 --sdp-addr 203.0.113.1 --ports 10100,10102,10104 --max-seconds 60 >"$TMP/pbx7.out"
 PBX_PID=$!
 sleep 0.3
 stats_snap row7
@@ -322,7 +352,7 @@ stop_pbx
 # media peer (it holds UDP pinholes to that port) and from the SIP-only
 # trunk. Counted by raw sockets in the rtr namespace; the trunk's packets
 # to 5060 are the positive control (a trunk admitting SIP: pass-trunk).
-bg_in rtr timeout 90 $PEER pbx 203.0.113.1 --ports 10200 --max-seconds 60 >"$TMP/pbx9.out"
+bg_in lan timeout 90 $PEER pbx 192.0.2.10 --sdp-addr 203.0.113.1 --ports 10200 --max-seconds 60 >"$TMP/pbx9.out"
 PBX_PID=$!
 sleep 0.3
 stats_snap row9
@@ -331,7 +361,7 @@ mutate row9 fw trunk add 203.0.113.69/32
 mutate row9 fw trunk add 203.0.113.20/32
 raw_from() {  # raw_from NS SRC IPPROTO PORT: sends N, prints how many arrived
 	local before
-	before=$($TOOL count "$STATE" "$2" "p$3" "$4")
+	before=$($TOOL count "$RAW" "$2" "p$3" "$4")
 	if [ "$3" = lite ]; then
 		in_ns "$1" $TOOL litesend 203.0.113.1 "$4" "$N" --src "$2"
 		set -- "$1" "$2" 136 "$4"
@@ -339,7 +369,7 @@ raw_from() {  # raw_from NS SRC IPPROTO PORT: sends N, prints how many arrived
 		in_ns "$1" $TOOL rawsend 203.0.113.1 "$3" "$4" "$N" --src "$2"
 	fi
 	sleep 0.2
-	echo $(( $($TOOL count "$STATE" "$2" "p$3" "$4") - before ))
+	echo $(( $($TOOL count "$RAW" "$2" "p$3" "$4") - before ))
 }
 sent9=0
 for proto in lite 136 132 33; do
@@ -360,7 +390,7 @@ for proto in 136 132 33; do
 		"$(raw_from isp 203.0.113.10 $proto 5060)"
 done
 check "row9: the attacker's packets all at the PBX (every transport, every port)" "0 0" \
-	"$(from_src 203.0.113.69 p136) $(( $(from_src 203.0.113.69 p132) + $(from_src 203.0.113.69 p33) ))"
+	"$($TOOL total "$RAW" 203.0.113.69 p136) $(( $($TOOL total "$RAW" 203.0.113.69 p132) + $($TOOL total "$RAW" 203.0.113.69 p33) ))"
 check "row9: every one of them counted drop-no-trust" "$sent9" "$(stat_delta row9 drop-no-trust)"
 legit_finish
 stats_delta row9
@@ -377,7 +407,7 @@ reg_case() {  # reg_case ADDR ASKED BOUND DESCRIPTION REGISTRAR-OPTIONS...
 	bg_in isp timeout 15 $PEER registrar "$addr" --max-seconds 10 "$@"
 	pid=$!
 	sleep 0.3
-	got=$(in_ns rtr $SIPPEER register 203.0.113.1 "$addr" --expires "$asked")
+	got=$(in_ns lan $SIPPEER register 192.0.2.10 "$addr" --expires "$asked")
 	kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 	sleep 0.3
 	mutate expires fw trunk add "$addr/32" --ttl 100000
