@@ -13,6 +13,18 @@
       DCCP 33) whose first four bytes are the ports, as theirs are.
   udp_tool.py count STATEFILE SRC PORT
       Print how many datagrams from SRC to PORT were seen so far.
+  udp_tool.py total STATEFILE SRC PROTO [--except PORTS]
+      Print how many packets of PROTO ("udp", "p136", ...) from SRC were
+      seen so far, summed over every port (but PORTS).
+  udp_tool.py sweep DST PORTS ROUNDS --src ADDR [--gap-us N]
+      ROUNDS times, one datagram to every port of PORTS ("10000-10199,10500")
+      from ADDR, N microseconds apart (default 200).
+  udp_tool.py litesend DST PORT COUNT --src ADDR
+      COUNT real UDP-Lite datagrams (a SOCK_DGRAM socket of IPPROTO 136).
+
+  PORT arguments of listen may be ranges (A-B). send takes --interval MS
+  (default 2). listen --raw-port=P[,P] counts the raw transports to P too,
+  without binding UDP/TCP sockets to it (its SIP user may own it).
 
   listen --raw=IPPROTO[,IPPROTO] also counts those IPv4 transports to the
   listed ports (as "pIPPROTO"), through raw sockets: no kernel module needed.
@@ -26,7 +38,15 @@ import sys
 import time
 
 
-def listen(statefile, ports, max_seconds, raw_protos=()):
+def port_list(spec):
+    out = []
+    for part in spec.split(","):
+        a, _, b = part.partition("-")
+        out.extend(range(int(a), int(b or a) + 1))
+    return out
+
+
+def listen(statefile, ports, max_seconds, raw_protos=(), raw_ports=()):
     sel = selectors.DefaultSelector()
     for proto in raw_protos:
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
@@ -70,7 +90,7 @@ def listen(statefile, ports, max_seconds, raw_protos=()):
                 data, addr = key.fileobj.recvfrom(2048)
                 l4 = (data[0] & 0x0f) * 4
                 dport = int.from_bytes(data[l4 + 2:l4 + 4], "big")
-                if dport in ports:
+                if dport in ports or dport in raw_ports:
                     bump(addr[0], "p%d" % key.data[1], dport)
             elif kind == socket.SOCK_DGRAM:
                 _, addr = key.fileobj.recvfrom(2048)
@@ -87,7 +107,7 @@ def listen(statefile, ports, max_seconds, raw_protos=()):
             dirty, last_save = False, now
 
 
-def send(dst, port, count, src, sport=0):
+def send(dst, port, count, src, sport=0, interval=0.002):
     family = socket.AF_INET6 if ":" in dst else socket.AF_INET
     s = socket.socket(family, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -95,7 +115,39 @@ def send(dst, port, count, src, sport=0):
         s.bind((src or "", sport))
     for i in range(count):
         s.sendto(b"voipfw-test %d" % i, (dst, port))
+        time.sleep(interval)
+
+
+def sweep(dst, ports, rounds, src, gap):
+    family = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    for _ in range(rounds):
+        for port in ports:
+            s.sendto(b"voipfw-probe", (dst, port))
+            time.sleep(gap)
+
+
+def litesend(dst, port, count, src):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 136)  # IPPROTO_UDPLITE
+    s.bind((src, 0))
+    for i in range(count):
+        s.sendto(b"voipfw-lite %d" % i, (dst, port))
         time.sleep(0.002)
+
+
+def total(statefile, src, proto, skip):
+    try:
+        with open(statefile) as f:
+            counts = json.load(f)
+    except (OSError, ValueError):
+        counts = {}
+    n = 0
+    for key, v in counts.items():
+        a, p, port = key.split()
+        if a == src and p == proto and int(port) not in skip:
+            n += v
+    print(n)
 
 
 def rawsend(dst, proto, port, count, src):
@@ -132,22 +184,35 @@ def count(statefile, src, proto, port):
 def main(argv):
     if len(argv) >= 3 and argv[1] == "listen":
         max_seconds = 300
-        ports, raw = [], []
+        ports, raw, raw_ports = [], [], []
         for a in argv[3:]:
             if a.startswith("--max-seconds="):
                 max_seconds = float(a.split("=", 1)[1])
             elif a.startswith("--raw="):
                 raw = [int(x) for x in a.split("=", 1)[1].split(",")]
+            elif a.startswith("--raw-port="):
+                raw_ports = port_list(a.split("=", 1)[1])
             else:
-                ports.append(int(a))
-        listen(argv[2], ports, max_seconds, raw)
+                ports.extend(port_list(a))
+        listen(argv[2], ports, max_seconds, raw, raw_ports)
     elif len(argv) == 8 and argv[1] == "rawsend" and argv[6] == "--src":
         rawsend(argv[2], int(argv[3]), int(argv[4]), min(int(argv[5]), 10000), argv[7])
     elif len(argv) >= 5 and argv[1] == "send":
         rest = argv[5:]
         src = rest[rest.index("--src") + 1] if "--src" in rest else None
         sport = int(rest[rest.index("--sport") + 1]) if "--sport" in rest else 0
-        send(argv[2], int(argv[3]), min(int(argv[4]), 100000), src, sport)
+        interval = float(rest[rest.index("--interval") + 1]) / 1000 if "--interval" in rest else 0.002
+        send(argv[2], int(argv[3]), min(int(argv[4]), 100000), src, sport, min(interval, 1.0))
+    elif len(argv) >= 7 and argv[1] == "sweep" and argv[5] == "--src":
+        rest = argv[7:]
+        gap = int(rest[rest.index("--gap-us") + 1]) / 1e6 if "--gap-us" in rest else 0.0002
+        ports = port_list(argv[3])[:2000]
+        sweep(argv[2], ports, min(int(argv[4]), 20), argv[6], min(gap, 0.01))
+    elif len(argv) == 7 and argv[1] == "litesend" and argv[5] == "--src":
+        litesend(argv[2], int(argv[3]), min(int(argv[4]), 10000), argv[6])
+    elif len(argv) >= 5 and argv[1] == "total":
+        skip = port_list(argv[6]) if len(argv) >= 7 and argv[5] == "--except" else []
+        total(argv[2], argv[3], argv[4], skip)
     elif len(argv) >= 4 and argv[1] == "connect":
         src = argv[5] if len(argv) >= 6 and argv[4] == "--src" else None
         tcp_connect(argv[2], int(argv[3]), src)
