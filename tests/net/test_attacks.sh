@@ -8,7 +8,8 @@
 #   isp ns:  trunk SIP 203.0.113.10 (static trunk, SIP only), the far end's
 #            media 203.0.113.20 (+ listener on 40000), registrars .11-.15
 #   evil ns: attacker 203.0.113.66 (row 1 caller), .67 (row 1 MESSAGE),
-#            .68 (row 7), .69 (row 9): a fresh address per block
+#            .68 (row 7), .69 (row 9), .70 (row 4), .71 (row 6): a fresh
+#            address per block
 #   rtr ns:  wan0 203.0.113.1, voipfw run, nft DNAT of UDP 5060 and
 #            10000-20000 to the PBX, masquerade; raw sockets counting SCTP,
 #            UDP-Lite and DCCP to 5060 and 10000-10210 (not forwarded: they
@@ -16,7 +17,7 @@
 #   lan ns:  the PBX 192.0.2.10 (attack_peer.py pbx, its SDP names
 #            203.0.113.1), a listener on the media ports 10000-10210
 #
-# MUTATE=row1,row7,row7b,row9,expires weakens the firewall on purpose (a static
+# MUTATE=row1,row4,row6,row7,row7b,row9,expires weakens the firewall on purpose (a static
 # pinhole or trunk for the attacker) so the named block's checks must fail:
 # the proof that they can (row1sdp, row7sdp: the MESSAGEs are sent as
 # INVITEs, whose SDP the kernel reads). Off by default.
@@ -29,7 +30,8 @@ T0=$(date +%s)
 net_init vfwa
 host isp 203.0.113.10 203.0.113.20 203.0.113.11 203.0.113.12 203.0.113.13 \
 	203.0.113.14 203.0.113.15
-host evil 203.0.113.66 203.0.113.67 203.0.113.68 203.0.113.69
+host evil 203.0.113.66 203.0.113.67 203.0.113.68 203.0.113.69 203.0.113.70 \
+	203.0.113.71
 IFNAME=wan0 host rtr 203.0.113.1
 # MESSAGEs with 50 c= lines exceed 1500 bytes: one datagram, not fragments,
 # so the kernel's SIP reader sees every line.
@@ -425,6 +427,88 @@ reg_case 203.0.113.13 120 180 "Contact expires=2^64 and Expires: 2^64" \
 reg_case 203.0.113.14 120 180 "3600 granted, 120 asked" --contact-expires 3600 --header-expires 3600
 reg_case 203.0.113.15 100000 14460 "4294967295 granted, 100000 asked" --header-expires 4294967295
 stats_delta expires
+
+###########################################################################
+# Row 4: the PBX calls out through the trunk and the far end rings for 3 s;
+# meanwhile an attacker sweeps the media ports, the offered one included.
+# No source is admitted by its port alone: none arrive. The far end's RTP
+# sent with its answer, from the address the answer names, does.
+stats_snap row4
+bg_in isp timeout 30 $SIPPEER uas 203.0.113.10 203.0.113.20 40000 --calls 1 --ring 3 \
+	--rtp 50 >"$TMP/uas4.out"
+UAS_PID=$!
+sleep 0.3
+bg_in lan timeout 30 $SIPPEER uac 192.0.2.10 203.0.113.10 203.0.113.1 10150 --calls 1 \
+	--hold 0.5 >"$TMP/uac4.out"
+UAC_PID=$!
+sleep 0.8
+mutate row4 fw pinhole add 203.0.113.70 10150 --ttl 60
+in_ns evil $TOOL sweep 203.0.113.1 10100-10203 2 --src 203.0.113.70
+in_ns evil $TOOL send 203.0.113.1 10150 50 --src 203.0.113.70 --interval 20
+ringing=$(from_src 203.0.113.70)
+wait "$UAC_PID" || true
+wait "$UAS_PID" || true
+sleep 0.3
+check "row4: the outbound call completed" "calls 1" "$(head -1 "$TMP/uac4.out")"
+check "row4: attacker packets while the call rang (258 sent, 52 to the offered port)" 0 "$ringing"
+check "row4: the far end's RTP sent with its answer arrived (50)" 50 "$(arrived 203.0.113.20 10150)"
+in_ns evil $TOOL send 203.0.113.1 10150 20 --src 203.0.113.70
+sleep 0.3
+check "row4: attacker packets after the answer, to the call's port (20 sent)" 0 "$(from_src 203.0.113.70)"
+stats_delta row4
+
+###########################################################################
+# Row 6: the attacker's Contact points at himself (203.0.113.71:5070), so
+# a request of the PBX goes there and opens a reply pinhole. Through it he
+# tries 90 requests of his own (OPTIONS) to the PBX's SIP port; only a
+# response from exactly where the request went may come back.
+stats_snap row6
+cat >"$TMP/row6.py" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.10", 5060))
+s.settimeout(0.2)
+s.sendto(b"BYE sip:evil@203.0.113.71:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bK-r6\r\n"
+         b"Call-ID: row6@pbx\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n", ("203.0.113.71", 5070))
+print("sent", flush=True)
+requests = responses = 0
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    try:
+        data, src = s.recvfrom(4096)
+    except socket.timeout:
+        continue
+    if data.startswith(b"SIP/2.0 "):
+        responses += 1
+    else:
+        requests += 1
+print("requests %d responses %d" % (requests, responses))
+PY
+bg_in lan timeout 20 python3 "$TMP/row6.py" 4 >"$TMP/row6.out"
+R6_PID=$!
+wait_for "$TMP/row6.out" sent
+sleep 0.2
+mutate row6 fw pinhole add 203.0.113.71 5060 --ttl 60
+in_ns evil python3 - <<'PY'
+import socket, time
+opt = (b"OPTIONS sip:100@203.0.113.1 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.71:5070;branch=z9hG4bK-%d\r\n"
+       b"Call-ID: evil6@x\r\nCSeq: %d OPTIONS\r\nContent-Length: 0\r\n\r\n")
+ok = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bK-r6\r\nCall-ID: row6@pbx\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n"
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("203.0.113.71", 5070))
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("203.0.113.71", 5071))
+for i in range(90):
+    a.sendto(opt % (i, i), ("203.0.113.1", 5060)); time.sleep(0.01)
+for i in range(20):
+    b.sendto(ok, ("203.0.113.1", 5060)); time.sleep(0.005)
+a.sendto(ok, ("203.0.113.1", 5060))
+PY
+wait "$R6_PID" || true
+read -r _ requests _ responses <<<"$(tail -1 "$TMP/row6.out")" || true
+echo "info row6: at the PBX: $(tail -1 "$TMP/row6.out")"
+check "row6: the attacker's requests through the reply pinhole reached the PBX (90 sent)" 0 "${requests:-x}"
+check "row6: responses reached the PBX (20 from another port, 1 from the request's target)" 1 \
+	"${responses:-x}"
+stats_delta row6
 
 echo "daemon log (row 7b's $(grep -c evil7b "$DLOG") pinhole lines left out):"
 grep -v evil7b "$DLOG" | sed 's/^/  /'
