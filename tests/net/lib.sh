@@ -100,11 +100,29 @@ start_daemon() {
 		run --config "$TMP/voipfw.conf" >>"$DLOG" 2>&1 &
 	DAEMON_PID=$!
 	BG_PIDS+=("$DAEMON_PID")
-	for _ in $(seq 50); do
+	# up to 20 s: under qemu's emulation, loading conntrack's modules at
+	# the first lookup takes seconds
+	for _ in $(seq 200); do
 		[ "$(grep -c "running on" "$DLOG")" -gt "${runs:-0}" ] && return 0
 		sleep 0.1
 	done
 	echo "daemon did not start:"; cat "$DLOG"; return 1
+}
+
+# After the test rewrote $TMP/voipfw.conf: SIGHUP, and wait until applied.
+reload_daemon() {
+	local n
+	n=$(grep -c "reloaded" "$DLOG" || true)
+	kill -HUP "$DAEMON_PID"
+	for _ in $(seq 50); do
+		[ "$(grep -c "reloaded" "$DLOG")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	echo "daemon did not reload"; return 1
+}
+
+trunk_origin() {  # origin of the trunk entry for an address, or "none"
+	fw -j trunk list | python3 -c "import json,sys; print(next((t['origin'] for t in json.load(sys.stdin) if t['prefix'].startswith('$1/')), 'none'))"
 }
 
 all_drops() {  # packets counted under every drop-* reason

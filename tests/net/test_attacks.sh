@@ -17,7 +17,7 @@
 #   lan ns:  the PBX 192.0.2.10 (attack_peer.py pbx, its SDP names
 #            203.0.113.1), a listener on the media ports 10000-10210
 #
-# MUTATE=row1,row4,row6,row7,row7b,row9,expires weakens the firewall on purpose (a static
+# MUTATE=row1,row2,row4,row6,row7,row7b,row9,expires weakens the firewall on purpose (a static
 # pinhole or trunk for the attacker) so the named block's checks must fail:
 # the proof that they can (row1sdp, row7sdp: the MESSAGEs are sent as
 # INVITEs, whose SDP the kernel reads). Off by default.
@@ -228,6 +228,29 @@ check "row1 MESSAGE (50 c= lines; text/plain, and application/sdp in the attacke
 check "row1 MESSAGE: no kernel admission opened" 0 $(( $(tc_counter negotiated_admissions) - neg0 ))
 sweep 203.0.113.67 2
 check "row1 MESSAGE: packets from the named address at the PBX (408 sent)" 0 "$(from_src 203.0.113.67)"
+
+# Row 2: holding his own call's media pinhole (10002), the attacker sends
+# 1,100 "INVITEs" from source port 5060 to that RTP port. They reach the
+# PBX as the RTP of his own call, but the daemon is not handed them as SIP
+# (a media pinhole is not a SIP source), so it creates no call from them.
+untrusted0=$(tc_counter sip_untrusted_ignored)
+mutate row2 fw trunk add 203.0.113.66/32 --admit sip
+in_ns evil python3 - <<'PY'
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("203.0.113.66", 5060))
+for i in range(1100):
+    s.sendto(("INVITE sip:%d@203.0.113.1 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.66:5060;branch=z9hG4bK-f%d\r\n"
+              "From: <sip:x@203.0.113.66>;tag=f%d\r\nTo: <sip:%d@203.0.113.1>\r\nCall-ID: fake-%d@evil\r\n"
+              "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n" % (i, i, i, i, i)).encode(), ("203.0.113.1", 10002))
+    if i % 50 == 49:
+        time.sleep(0.01)
+PY
+sleep 0.5
+check "row2: fake INVITEs from port 5060 to his RTP port, not handed to the daemon (1100 sent)" yes \
+	"$(d=$(( $(tc_counter sip_untrusted_ignored) - untrusted0 )); [ "$d" -ge 1100 ] && echo yes || echo "no ($d)")"
+mutate row2 fw trunk del 203.0.113.66/32
+
 touch "$TMP/evil.stop"; wait "$EVIL_PID" || true
 
 # Row 1b: the attacker knows the live call's Call-ID (he was its caller, or
@@ -258,7 +281,7 @@ check "row1: the attacker's call was re-INVITEd at least 3 times" yes \
 	"$(n=$(sed -n 's/^reinvites //p' "$TMP/evil.out"); [ "${n:-0}" -ge 3 ] && echo yes || echo "no (${n:-none})")"
 own=$(( $(arrived 203.0.113.66 10002) + $(arrived 203.0.113.66 10003) ))
 check "row1: every attacker packet but to his own call counted drop-no-trust" \
-	$(( 1528 - own + 408 + 200 )) "$(stat_delta row1 drop-no-trust)"
+	$(( 1528 + 1100 - own + 408 + 200 )) "$(stat_delta row1 drop-no-trust)"
 legit_finish
 stats_delta row1
 stop_pbx

@@ -24,10 +24,6 @@ egress_media_idle = 10
 drop_summary_interval = 10
 CONF
 
-trunk_origin() {  # origin of the trunk entry for an address, or "none"
-	fw -j trunk list | python3 -c "import json,sys; print(next((t['origin'] for t in json.load(sys.stdin) if t['prefix'].startswith('$1/')), 'none'))"
-}
-
 pinholes_from() {  # number of pinholes whose remote is ADDR
 	fw -j pinhole list | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['remote']=='$1' and p['origin']=='call'))"
 }

@@ -177,17 +177,6 @@ stop_daemon() {
 	DAEMON_PID=""
 }
 
-reload_daemon() {  # reload_daemon: SIGHUP; waits until the config is applied
-	local n
-	n=$(log_has "reloaded $TMP/voipfw.conf")
-	kill -HUP "$DAEMON_PID"
-	for _ in $(seq 50); do
-		[ "$(log_has "reloaded $TMP/voipfw.conf")" -gt "$n" ] && return 0
-		sleep 0.1
-	done
-	echo "daemon did not reload"; return 1
-}
-
 hosts() { printf '%s\n' "$@" >"$TMP/hosts"; }
 
 # ---- setup ----

@@ -35,18 +35,6 @@ announced_media = $1
 CONF
 }
 
-reload_daemon() {  # reload_daemon ANNOUNCED_MEDIA_SECONDS
-	local n
-	n=$(grep -c "reloaded" "$DLOG" || true)
-	write_config "$1"
-	kill -HUP "$DAEMON_PID"
-	for _ in $(seq 50); do
-		[ "$(grep -c "reloaded" "$DLOG")" -gt "$n" ] && return 0
-		sleep 0.1
-	done
-	echo "daemon did not reload"; return 1
-}
-
 announced_from() {  # live (unexpired) kernel admissions for ADDR: "count port,port..."
 	fw -j pinhole list | python3 -c "import json,sys; ps=sorted(p['local_port'] for p in json.load(sys.stdin) if p['remote']=='$1' and p['origin']=='announced' and not p['expired']); print(len(ps), ','.join(map(str, ps)))"
 }
@@ -81,7 +69,7 @@ echo "info without announced media: $dropped of $sent RTP packets sent with the 
 check "baseline calls completed" "calls $CALLS" "$(head -1 "$TMP/uac.out")"
 
 # 2. With it (alone): not one packet of the burst is lost, call after call.
-reload_daemon 5
+write_config 5 && reload_daemon
 read -r sent got dropped announced <<<"$(outbound_calls 203.0.113.10 203.0.113.20 203.0.113.1 "$CALLS")"
 echo "info with announced media: $announced of $sent packets passed before the daemon's pinhole existed"
 check "ipv4: $CALLS outbound calls completed" "calls $CALLS" "$(head -1 "$TMP/uac.out")"
@@ -121,7 +109,7 @@ kill -CONT "$DAEMON_PID"
 #    admitted while it rings (only the caller's offer is known); our 200 OK
 #    completes the pair, so the caller's RTP right after it does not race
 #    the daemon either.
-reload_daemon 1
+write_config 1 && reload_daemon
 a0=$(arrived 203.0.113.21 10000); d0=$(all_drops)
 bg_in rtr timeout 60 $SIPPEER uas 203.0.113.1 203.0.113.1 10000 --calls 3 --ring 3 \
 	>"$TMP/pbx.out"

@@ -62,22 +62,6 @@ write_config() {  # write_config VOIP_HOSTS...
 	} >"$TMP/voipfw.conf"
 }
 
-reload_daemon() {  # reload_daemon VOIP_HOSTS...
-	local n
-	n=$(grep -c "reloaded" "$DLOG" || true)
-	write_config "$@"
-	kill -HUP "$DAEMON_PID"
-	for _ in $(seq 50); do
-		[ "$(grep -c "reloaded" "$DLOG")" -gt "$n" ] && return 0
-		sleep 0.1
-	done
-	echo "daemon did not reload"; return 1
-}
-
-trunk_origin() {  # origin of the trunk entry for an address, or "none"
-	fw -j trunk list | python3 -c "import json,sys; print(next((t['origin'] for t in json.load(sys.stdin) if t['prefix'].startswith('$1/')), 'none'))"
-}
-
 ignored_from() {  # daemon log lines that ignored SIP from ADDR
 	grep -c "outgoing SIP from $1 ignored" "$DLOG" || true
 }
@@ -129,7 +113,7 @@ check "provider -> PBX media port: 0 (a learned trunk admits SIP only)" 0 \
 # 4. The same with the whole LAN believed (what voipfw did before
 #    voip_hosts): the attacker is learned and reaches the PBX. This is the
 #    check above failing on purpose, so it is known to be able to.
-reload_daemon 192.168.50.0/24 2001:db8:50::/64
+write_config 192.168.50.0/24 2001:db8:50::/64 && reload_daemon
 register 192.168.50.66 attacker 203.0.113.66 4294967295 >/dev/null
 sleep 0.3
 check "whole LAN believed: the attacker becomes a trunk" learned "$(trunk_origin 203.0.113.66)"
