@@ -2,18 +2,19 @@
 # The kernel matrix's checks on the kernel this runs on (a qemu guest from
 # vm.sh, or the host): the verifier report, the bpf suite, the CLI-only veth
 # filtering test, the refused-program test (its report, attach --xdp-only)
-# and the daemon smoke test (registration learned, a call with RTP, a
-# scanner dropped, kill -9 and restart, BYE). Each result line
+# the daemon smoke test (registration learned, a call with RTP, a
+# scanner dropped, kill -9 and restart, BYE) and whose SIP it follows
+# behind NAT (conntrack's pre-NAT sender, voip_hosts). Each result line
 # names the kernel. Exit status: the number of failed checks.
 #
-#   tests/kernels/guest.sh [verifier|bpf|net-xdp|net-refused|daemon ...]   (default: all)
+#   tests/kernels/guest.sh [verifier|bpf|net-xdp|net-refused|daemon|voip-hosts ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 kernel=$(uname -r)
 report=$BUILD/kernels/verifier-$kernel.txt
 checks=("$@")
-[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp net-refused daemon)
+[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp net-refused daemon voip-hosts)
 failed=0
 
 one() {  # one NAME COMMAND...
@@ -45,6 +46,7 @@ for c in "${checks[@]}"; do
 	net-xdp) one net/test_xdp_veth timeout 600 bash tests/net/test_xdp_veth.sh ;;
 	net-refused) one net/test_refused_load timeout 600 bash tests/net/test_refused_load.sh ;;
 	daemon) one net/test_daemon_sip timeout 600 bash tests/net/test_daemon_sip.sh ;;
+	voip-hosts) one net/test_voip_hosts timeout 600 bash tests/net/test_voip_hosts.sh ;;
 	*) echo "guest.sh: unknown check '$c'" >&2; exit 2 ;;
 	esac
 done
