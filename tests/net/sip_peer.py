@@ -197,11 +197,12 @@ def caller(local, remote, media_addr, count, bye, duration, until=None):
         time.sleep(0.002)
     sent = count
     # a call's steady stream, one per 20 ms, for duration seconds and then
-    # until the file "until" exists (the test's hang-up), at most 60 s
+    # until the file "until" exists (the test's hang-up), at most 150 s
+    # (a kernel under emulation, its host busy, takes minutes)
     start = time.monotonic()
     def streaming():
         t = time.monotonic() - start
-        return t < duration or (until and not os.path.exists(until) and t < 60)
+        return t < duration or (until and not os.path.exists(until) and t < 150)
     while streaming():
         send_rtp(sent)
         sent += 1

@@ -465,6 +465,8 @@ bg_in lan timeout 30 $SIPPEER uac 192.0.2.10 203.0.113.10 203.0.113.1 10150 --ca
 	--hold 0.5 >"$TMP/uac4.out"
 UAC_PID=$!
 sleep 0.8
+out0=$($TOOL count "$FE" 203.0.113.1 udp 40000)
+bg_in lan timeout 20 $TOOL send 203.0.113.20 40000 50 --src 192.0.2.10 --interval 20
 mutate row4 fw pinhole add 203.0.113.70 10150 --ttl 60
 in_ns evil $TOOL sweep 203.0.113.1 10100-10203 2 --src 203.0.113.70
 in_ns evil $TOOL send 203.0.113.1 10150 50 --src 203.0.113.70 --interval 20
@@ -475,6 +477,8 @@ sleep 0.3
 check "row4: the outbound call completed" "calls 1" "$(head -1 "$TMP/uac4.out")"
 check "row4: attacker packets while the call rang (258 sent, 52 to the offered port)" 0 "$ringing"
 check "row4: the far end's RTP sent with its answer arrived (50)" 50 "$(arrived 203.0.113.20 10150)"
+check "row4: the PBX's RTP to the far end arrived (50)" 50 \
+	$(( $($TOOL count "$FE" 203.0.113.1 udp 40000) - out0 ))
 in_ns evil $TOOL send 203.0.113.1 10150 20 --src 203.0.113.70
 sleep 0.3
 check "row4: attacker packets after the answer, to the call's port (20 sent)" 0 "$(from_src 203.0.113.70)"
