@@ -134,7 +134,7 @@ check "the daemon saw the refusal" 1 \
 check "a refused registration leaves the dns trunk" dns "$(trunk_origin $TRUNK)"
 check "SIP still passes after the 403 (of $N)" "$N" "$(sip_passes)"
 check "its expiry is still the resolver's (ttl $TTL s)" 1 \
-	"$(fw -j trunk list | python3 -c 'import json,sys; t=next(t for t in json.load(sys.stdin) if t["prefix"].startswith(sys.argv[1]+"/")); print(1 if t["admit"]=="all" and t["expires_in"] > 200 else 0)' $TRUNK)"
+	"$(fw -j trunk list | python3 -c 'import json,sys; t=next((t for t in json.load(sys.stdin) if t["prefix"].startswith(sys.argv[1]+"/")), None); print(1 if t and t["admit"]=="all" and t["expires_in"] > 200 else 0)' $TRUNK)"
 check "daemon still running" 0 "$(kill -0 "$DAEMON_PID"; echo $?)"
 
 [ "$failed" -ne 0 ] && { echo "--- daemon log"; cat "$DLOG"; }
