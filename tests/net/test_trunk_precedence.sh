@@ -13,7 +13,9 @@
 #           resolv.conf (bind-mounted in its own mount namespace) lists
 #           203.0.113.53
 #   dns ns: dnsmasq on 203.0.113.53; 203.0.113.7, trunk.test.example: the
-#           registrar, and the source of the SIP datagrams counted
+#           registrar, and the source of the SIP datagrams counted;
+#           203.0.113.8, later.test.example, a registrar first learned and
+#           then named in the config (the DNS entry takes over)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -29,19 +31,19 @@ VOIPFW=$TMP/voipfw
 : >"$DLOG"
 
 host rtr 203.0.113.1 203.0.113.2 2001:db8::1
-host dns 203.0.113.53 $TRUNK 2001:db8::53
+host dns 203.0.113.53 $TRUNK 203.0.113.8 2001:db8::53
 bg_in rtr timeout 120 $TOOL listen "$STATE" 5060
 
 printf 'nameserver 203.0.113.53\n' >"$TMP/resolv.conf"
-printf '%s trunk.test.example\n' $TRUNK >"$TMP/hosts"
-cat >"$TMP/voipfw.conf" <<CONF
-[general]
-interface = eth0
-[trunks]
-dns = trunk.test.example
-dns_min_ttl = 5
-dns_max_ttl = 3600
-CONF
+printf '%s trunk.test.example\n203.0.113.8 later.test.example\n' $TRUNK >"$TMP/hosts"
+write_config() {  # write_config NAME...: the dns = lines
+	{
+		printf '[general]\ninterface = eth0\n[trunks]\n'
+		printf 'dns = %s\n' "$@"
+		printf 'dns_min_ttl = 5\ndns_max_ttl = 3600\n'
+	} >"$TMP/voipfw.conf"
+}
+write_config trunk.test.example
 
 log_has() { grep -cF -- "$1" "$DLOG" || true; }
 
@@ -83,26 +85,41 @@ start_daemon() {
 	echo "daemon did not start:"; cat "$DLOG"; return 1
 }
 
-registrar() {  # registrar [ARGS...]: (re)starts the registrar on $TRUNK
+# registrar ADDR [ARGS...]: (re)starts the one registrar, on ADDR; ours,
+# so killed by its PID
+registrar() {
+	local addr=$1; shift
 	if [ -n "${REG_PID:-}" ]; then
 		kill "$REG_PID" 2>/dev/null || true
 		wait "$REG_PID" 2>/dev/null || true
 	fi
-	bg_in dns timeout 60 $SIPPEER registrar $TRUNK --max-seconds 50 "$@"
+	bg_in dns timeout 60 $SIPPEER registrar "$addr" --max-seconds 50 "$@"
 	REG_PID=${BG_PIDS[-1]}
 	for _ in $(seq 30); do
-		in_ns dns ss -lnu | grep -q "$TRUNK:5060" && return 0
+		in_ns dns ss -lnu | grep -q "$addr:5060" && return 0
 		sleep 0.1
 	done
 	echo "registrar did not come up"; return 1
 }
 
-register() {  # register EXPIRES: our system (re)registers, same Call-ID
-	in_ns rtr $SIPPEER register 203.0.113.2 $TRUNK --expires "$1" --call-id "$CALLID"
+# register EXPIRES [ADDR]: our system (re)registers, same Call-ID per ADDR
+register() {
+	local addr=${2:-$TRUNK}
+	in_ns rtr $SIPPEER register 203.0.113.2 "$addr" --expires "$1" --call-id "$addr-$CALLID"
 }
 
-sip_passes() {  # how many of N datagrams from the trunk reach 5060
-	delivered dns $TRUNK 203.0.113.1 5060
+sip_passes() {  # sip_passes [ADDR]: how many of N datagrams reach 5060
+	delivered dns "${1:-$TRUNK}" 203.0.113.1 5060
+}
+
+wait_origin() {  # wait_origin SECONDS ADDR ORIGIN: polls; prints the last seen
+	local got
+	for _ in $(seq $(( $1 * 10 ))); do
+		got=$(trunk_origin "$2")
+		[ "$got" = "$3" ] && break
+		sleep 0.1
+	done
+	echo "$got"
 }
 
 start_dnsmasq
@@ -111,7 +128,7 @@ check "the name is a dns trunk" dns "$(trunk_origin $TRUNK)"
 check "SIP from it passes (of $N)" "$N" "$(sip_passes)"
 
 # ---- our system registers with the trunk's address ----
-registrar --expires 120
+registrar $TRUNK --expires 120
 check "registered" "registered 120" "$(register 120)"
 check "the daemon saw the registration" 1 \
 	"$(wait_log 3 "trunk_learn $TRUNK" 1)"
@@ -127,7 +144,7 @@ check "SIP still passes after Expires: 0 (of $N)" "$N" "$(sip_passes)"
 # ---- registered again, then the registrar refuses the refresh: 403 ----
 check "registered again" "registered 120" "$(register 120)"
 wait_log 3 "trunk_learn $TRUNK" 2 >/dev/null
-registrar --fail 403
+registrar $TRUNK --fail 403
 check "the refresh is refused" failed "$(register 120)"
 check "the daemon saw the refusal" 1 \
 	"$(wait_log 3 "trunk_expire $TRUNK (registration rejected)" 1)"
@@ -135,6 +152,25 @@ check "a refused registration leaves the dns trunk" dns "$(trunk_origin $TRUNK)"
 check "SIP still passes after the 403 (of $N)" "$N" "$(sip_passes)"
 check "its expiry is still the resolver's (ttl $TTL s)" 1 \
 	"$(fw -j trunk list | python3 -c 'import json,sys; t=next((t for t in json.load(sys.stdin) if t["prefix"].startswith(sys.argv[1]+"/")), None); print(1 if t and t["admit"]=="all" and t["expires_in"] > 200 else 0)' $TRUNK)"
+
+# ---- the other order: a learned registrar is then named in the config ----
+registrar 203.0.113.8 --expires 120
+check "a registrar of no name" "registered 120" "$(register 120 203.0.113.8)"
+check "is learned" learned "$(wait_origin 3 203.0.113.8 learned)"
+write_config trunk.test.example later.test.example
+reload_daemon
+check "its name in the config: the dns entry takes over" dns \
+	"$(wait_origin 5 203.0.113.8 dns)"
+check "unregistered" "registered 0" "$(register 0 203.0.113.8)"
+check "the daemon saw it end" 1 "$(wait_log 3 "trunk_expire 203.0.113.8 (unregistered)" 1)"
+check "its end leaves the dns entry" dns "$(trunk_origin 203.0.113.8)"
+check "SIP from it passes (of $N)" "$N" "$(sip_passes 203.0.113.8)"
+check "the first trunk is untouched by the reload" dns "$(trunk_origin $TRUNK)"
+
+# ---- gc still removes the operator's expired --ttl entries ----
+fw trunk add 198.51.100.50/32 --ttl 1
+check "an operator's --ttl entry" static "$(trunk_origin 198.51.100.50)"
+check "is collected once expired" none "$(wait_origin 4 198.51.100.50 none)"
 check "daemon still running" 0 "$(kill -0 "$DAEMON_PID"; echo $?)"
 
 [ "$failed" -ne 0 ] && { echo "--- daemon log"; cat "$DLOG"; }
