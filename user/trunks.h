@@ -35,7 +35,9 @@ int vfw_trunk_put(int fd, const struct vfw_lpm_key *key,
 /*
  * Deletes exactly `key` if the rule lets `by_origin` delete it.
  * Returns 1 if deleted, 0 if kept (*held, if not NULL, is the entry),
- * -ENOENT if there is no such entry, or another -errno.
+ * -ENOENT if there is no such entry, or another -errno. Where the key is
+ * absent but a shorter prefix covers it, the rule is asked about that
+ * prefix's entry: 0 (kept) or -ENOENT; nothing is deleted either way.
  */
 int vfw_trunk_del(int fd, const struct vfw_lpm_key *key, __u32 by_origin,
 		  struct vfw_trunk *held);
