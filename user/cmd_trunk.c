@@ -12,6 +12,7 @@
 #include "log.h"
 #include "names.h"
 #include "state.h"
+#include "trunks.h"
 
 #define MAX_TTL_SECONDS (10ULL * 365 * 24 * 3600)
 
@@ -70,11 +71,14 @@ static int trunk_add(int argc, char **argv)
 	fd = vfw_map_open(cli.pin_dir, VFW_MAP_TRUNKS);
 	if (fd < 0)
 		return EXIT_FAIL;
-	rc = EXIT_OK;
-	if (bpf_map_update_elem(fd, &key, &val, BPF_ANY)) {
-		pr_err("cannot add trunk %s: %s%s", argv[0], strerror(errno),
-		       errno == E2BIG || errno == ENOMEM ? " (trunk table full)" : "");
+	rc = vfw_trunk_put(fd, &key, &val, NULL);
+	if (rc < 0) {
+		/* STATIC is the top rank: it replaces any entry, so no "kept" case */
+		pr_err("cannot add trunk %s: %s%s", argv[0], strerror(-rc),
+		       rc == -E2BIG || rc == -ENOMEM ? " (trunk table full)" : "");
 		rc = EXIT_FAIL;
+	} else {
+		rc = EXIT_OK;
 	}
 	close(fd);
 	return rc;
@@ -94,12 +98,22 @@ static int trunk_del(int argc, char **argv)
 	fd = vfw_map_open(cli.pin_dir, VFW_MAP_TRUNKS);
 	if (fd < 0)
 		return EXIT_FAIL;
-	if (bpf_map_delete_elem(fd, &key)) {
-		if (errno == ENOENT)
+	/*
+	 * The operator's delete removes the entry whatever its origin, as it
+	 * always did: a DNS entry until the resolver's next pass writes it
+	 * again (at its next lookup, within the name's TTL), a learned one
+	 * until the registration's next refresh. To keep an address out for
+	 * good, remove the name from the config or stop the registration.
+	 */
+	rc = vfw_trunk_del(fd, &key, VFW_ORIGIN_STATIC, NULL);
+	if (rc < 0) {
+		if (rc == -ENOENT)
 			pr_err("no trunk %s", argv[0]);
 		else
-			pr_err("cannot delete trunk %s: %s", argv[0], strerror(errno));
+			pr_err("cannot delete trunk %s: %s", argv[0], strerror(-rc));
 		rc = EXIT_FAIL;
+	} else {
+		rc = EXIT_OK;
 	}
 	close(fd);
 	return rc;

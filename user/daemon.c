@@ -32,6 +32,8 @@
 #include "ratelimit.h"
 #include "sender.h"
 #include "state.h"
+#include "trunk_rules.h"
+#include "trunks.h"
 
 #define NSEC              1000000000ULL
 #define POLL_MS           250
@@ -130,7 +132,10 @@ static void host_key(struct vfw_lpm_key *key, const __u8 addr[16])
  * vouches for the registrar's signalling, and media is admitted per call
  * from the address its SDP negotiated. It is not added where a configured or
  * static prefix already covers the address: a narrower entry with an expiry
- * would shadow the wider one in the trie once it expires.
+ * would shadow the wider one in the trie once it expires. (The lookup
+ * answers with the longest covering prefix, the exact key's if there is
+ * one.) An equal key of a DNS or operator entry is the precedence rule's
+ * (user/trunks.h): the registration leaves it as it is.
  */
 static void learn_trunk(struct daemon *d, const struct vfw_event *ev)
 {
@@ -141,25 +146,27 @@ static void learn_trunk(struct daemon *d, const struct vfw_event *ev)
 	};
 	struct vfw_lpm_key key;
 	int fd = d->fds[VFW_MAP_TRUNKS];
+	int rc;
 
 	host_key(&key, ev->addr);
 	if (bpf_map_lookup_elem(fd, &key, &cur) == 0 &&
 	    cur.origin != VFW_ORIGIN_LEARNED && !cur.expires_ns)
 		return;
-	if (bpf_map_update_elem(fd, &key, &val, BPF_ANY))
-		pr_warn("cannot learn trunk: %s", strerror(errno));
+	rc = vfw_trunk_put(fd, &key, &val, &cur);
+	if (rc < 0)
+		pr_warn("cannot learn trunk: %s", strerror(-rc));
+	else if (rc == 0 && cur.origin != VFW_ORIGIN_LEARNED)
+		pr_debug("registrar already a %s trunk, left alone",
+			 vfw_origin_name(cur.origin));
 }
 
+/* A registration ended or failed: only its own (learned) entry goes. */
 static void expire_trunk(struct daemon *d, const struct vfw_event *ev)
 {
 	struct vfw_lpm_key key;
-	struct vfw_trunk cur;
-	int fd = d->fds[VFW_MAP_TRUNKS];
 
 	host_key(&key, ev->addr);
-	if (bpf_map_lookup_elem(fd, &key, &cur) == 0 &&
-	    cur.origin == VFW_ORIGIN_LEARNED)
-		bpf_map_delete_elem(fd, &key);
+	vfw_trunk_del(d->fds[VFW_MAP_TRUNKS], &key, VFW_ORIGIN_LEARNED, NULL);
 }
 
 /* Opens or changes a call's pinhole; the idle clock restarts now. */
@@ -360,16 +367,19 @@ static int apply_trunks(struct daemon *d)
 			stale[n_stale++] = key;
 	}
 	for (i = 0; i < n_stale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
+		vfw_trunk_del(fd, &stale[i], VFW_ORIGIN_CONFIG, NULL);
 	for (i = 0; i < c->n_static && i < VFW_CONFIG_MAX_STATIC; i++) {
 		struct vfw_trunk t = {
 			.admit = c->statics[i].admit,
 			.origin = VFW_ORIGIN_CONFIG,
 		};
+		int rc;
 
+		/* the operator's rank: replaces a DNS or learned entry of the key */
 		vfw_prefix_to_lpm_key(&c->statics[i].prefix, &key);
-		if (bpf_map_update_elem(fd, &key, &t, BPF_ANY))
-			return -errno;
+		rc = vfw_trunk_put(fd, &key, &t, NULL);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -489,22 +499,23 @@ static void gc_pinholes(struct daemon *d, __u64 now)
 		bpf_map_delete_elem(fd, &dead[i]);
 }
 
+/*
+ * Expired entries the daemon owns: learned ones, and the operator's: a
+ * `trunk add --ttl` (STATIC) has nobody else to remove it once the CLI
+ * has exited, and CONFIG entries never expire (if one did, the config is
+ * the daemon's). DNS entries are the resolver thread's, which deletes them
+ * at their expiry; without a resolver (no names, or it could not start)
+ * an earlier run's leftovers are nobody's, so the daemon takes them too.
+ */
 static void gc_trunks(struct daemon *d, __u64 now)
 {
-	struct vfw_lpm_key key, next, *prev = NULL, dead[256];
-	int fd = d->fds[VFW_MAP_TRUNKS];
-	struct vfw_trunk val;
-	unsigned n = 0, i;
+	__u32 owned = VFW_ORIGIN_BIT(VFW_ORIGIN_LEARNED) |
+		      VFW_ORIGIN_BIT(VFW_ORIGIN_STATIC) |
+		      VFW_ORIGIN_BIT(VFW_ORIGIN_CONFIG);
 
-	while (n < 256 && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val) == 0 &&
-		    val.expires_ns && now >= val.expires_ns)
-			dead[n++] = key;
-	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &dead[i]);
+	if (!d->dns)
+		owned |= VFW_ORIGIN_BIT(VFW_ORIGIN_DNS);
+	vfw_trunks_gc(d->fds[VFW_MAP_TRUNKS], owned, now, 256);
 }
 
 #define TOP_DROP_SOURCES 5

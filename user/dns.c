@@ -29,6 +29,7 @@
 #include "log.h"
 #include "names.h"
 #include "state.h"
+#include "trunks.h"
 
 #define NSEC               1000000000ULL
 #define QUERY_TIMEOUT_NS   (2 * NSEC)
@@ -784,40 +785,46 @@ static void reconcile(struct vfw_dns *d)
 	}
 	for (i = 0; i < nw; i++) {
 		struct have *cur = have_find(h, nh, w[i].addr);
-		bool conflict = cur && cur->val.origin != VFW_ORIGIN_DNS;
+		struct vfw_trunk held;
+		bool conflict;
 
+		if (cur)
+			cur->wanted = true;
+		if (cur && !memcmp(&cur->val, &w[i].val, sizeof(cur->val)))
+			continue;   /* ours already, as wanted */
+		/* the rule decides against the entry as it is now, not the snapshot */
+		host_key(&key, w[i].addr);
+		rc = vfw_trunk_put(d->trunks_fd, &key, &w[i].val, &held);
+		conflict = rc == 0 && held.origin != VFW_ORIGIN_DNS;
 		for (j = 0; j < w[i].n_owner; j++) {
 			if (conflict && !w[i].owner[j]->conflict)
 				pr_info("trunk dns %s -> %s: already a %s trunk, left alone",
 					w[i].host, astr(w[i].addr, buf),
-					vfw_origin_name(cur->val.origin));
+					vfw_origin_name(held.origin));
 			w[i].owner[j]->conflict = conflict;
 		}
-		if (cur)
-			cur->wanted = true;
-		if (conflict || (cur && !memcmp(&cur->val, &w[i].val, sizeof(cur->val))))
-			continue;
-		host_key(&key, w[i].addr);
-		if (bpf_map_update_elem(d->trunks_fd, &key, &w[i].val,
-					cur ? BPF_EXIST : BPF_NOEXIST)) {
-			if (errno == EEXIST || errno == ENOENT)
-				continue;   /* changed under us; next pass sorts it out */
+		if (rc < 0) {
 			pr_warn("trunk dns %s -> %s: cannot write the trunks map: %s%s",
-				w[i].host, astr(w[i].addr, buf), strerror(errno),
-				errno == E2BIG || errno == ENOMEM ? " (trunk table full)" : "");
+				w[i].host, astr(w[i].addr, buf), strerror(-rc),
+				rc == -E2BIG || rc == -ENOMEM ? " (trunk table full)" : "");
 			continue;
 		}
-		pr_debug("dns: map %s %s admit %s", cur ? "updated" : "added",
-			 astr(w[i].addr, buf), vfw_admit_name(w[i].val.admit));
+		if (rc > 0)
+			pr_debug("dns: map %s %s admit %s%s", cur ? "updated" : "added",
+				 astr(w[i].addr, buf), vfw_admit_name(w[i].val.admit),
+				 cur && cur->val.origin != VFW_ORIGIN_DNS ?
+				 " (was a lower-ranked trunk)" : "");
 	}
 	for (i = 0; i < nh; i++) {
 		if (h[i].wanted || h[i].val.origin != VFW_ORIGIN_DNS)
 			continue;
+		/* only if it is still ours: an operator may have taken the key meanwhile */
 		host_key(&key, h[i].addr);
-		if (bpf_map_delete_elem(d->trunks_fd, &key) && errno != ENOENT)
+		rc = vfw_trunk_del(d->trunks_fd, &key, VFW_ORIGIN_DNS, NULL);
+		if (rc < 0 && rc != -ENOENT)
 			pr_warn("dns: cannot delete %s from the trunks map: %s",
-				astr(h[i].addr, buf), strerror(errno));
-		else
+				astr(h[i].addr, buf), strerror(-rc));
+		else if (rc > 0)
 			pr_debug("dns: map deleted %s", astr(h[i].addr, buf));
 	}
 	free(h);

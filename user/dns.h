@@ -25,9 +25,13 @@
  *    entries run out. Retries back off from dns_min_ttl up to 5 minutes.
  *    A and AAAA count separately: a timed-out AAAA keeps the old IPv6
  *    addresses while the A answer replaces the IPv4 ones.
- *  - Only entries with origin DNS are ever written or deleted. An equal
- *    key with another origin (STATIC, CONFIG, LEARNED, ...) is left alone
- *    and the address is not inserted.
+ *  - Map writes and deletes go through user/trunks.h, whose precedence
+ *    (operator > DNS > learned) is checked against the entry as it is at
+ *    that moment. Only entries with origin DNS are ever deleted. An equal
+ *    key of the operator's (STATIC, CONFIG) is left alone and the address
+ *    is not inserted; a learned one (our system registers with that
+ *    address) is replaced, and the registration's end or failure leaves
+ *    the DNS entry alone (issue 11).
  *  - DNS entries already in the map at start (a previous run) are kept
  *    until every configured name has been answered once, then deleted
  *    unless an answer still lists them; they are never extended.

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Tiny scripted SIP peers over real UDP sockets, for the daemon tests.
 
-  sip_peer.py registrar BIND_ADDR [--expires N] [--max-seconds S]
+  sip_peer.py registrar BIND_ADDR [--expires N] [--max-seconds S] [--fail CODE]
       Answers the first REGISTER with 401 and later ones with 200 granting
-      N seconds (Expires: 0 is answered with 200 and 0).
-  sip_peer.py register LOCAL REGISTRAR [--expires N]
+      N seconds (Expires: 0 is answered with 200 and 0). --fail: answers
+      every REGISTER with CODE instead (403: the account is refused).
+  sip_peer.py register LOCAL REGISTRAR [--expires N] [--call-id ID]
       Sends REGISTER, answers the challenge, waits for the 200; prints
-      "registered N" or "failed".
+      "registered N" or "failed". --call-id: a refresh or unregistration
+      of an earlier registration with that Call-ID.
   sip_peer.py callee LOCAL RTP_PORT [--max-seconds S]
       Waits for an INVITE, answers 200 OK with SDP (our RTP_PORT), waits
       for ACK and BYE, answers 200; prints the events.
@@ -88,7 +90,7 @@ def recv(s, deadline):
     return None, None
 
 
-def registrar(bind, expires, max_seconds):
+def registrar(bind, expires, max_seconds, fail=0):
     s = sock(bind)
     challenged = set()
     deadline = time.monotonic() + max_seconds
@@ -100,6 +102,9 @@ def registrar(bind, expires, max_seconds):
             continue
         cid = header(data, "Call-ID")
         asked = header(data, "Expires")
+        if fail:
+            reply(s, data, src, fail, "Forbidden" if fail == 403 else "Failed")
+            continue
         if cid not in challenged:
             challenged.add(cid)
             reply(s, data, src, 401, "Unauthorized",
@@ -121,9 +126,9 @@ def request(method, uri, local, cseq, callid, tag, extra=(), body=b"", to_tag=""
     return msg("%s %s SIP/2.0" % (method, uri), hs + list(extra), body)
 
 
-def register(local, registrar_addr, expires):
+def register(local, registrar_addr, expires, callid=""):
     s = sock(local)
-    callid = "reg%d@test" % random.randrange(1 << 30)
+    callid = callid or "reg%d@test" % random.randrange(1 << 30)
     dst = (registrar_addr, SIP_PORT)
     uri = "sip:%s" % hostport(registrar_addr)
     contact = [("Contact", "<sip:1000@%s>" % hostport(local)), ("Expires", str(expires))]
@@ -341,9 +346,10 @@ def opt(args, name, default):
 
 def main(a):
     if len(a) >= 3 and a[1] == "registrar":
-        return registrar(a[2], opt(a, "--expires", 120), opt(a, "--max-seconds", 60.0))
+        return registrar(a[2], opt(a, "--expires", 120), opt(a, "--max-seconds", 60.0),
+                         opt(a, "--fail", 0))
     if len(a) >= 4 and a[1] == "register":
-        return register(a[2], a[3], opt(a, "--expires", 120))
+        return register(a[2], a[3], opt(a, "--expires", 120), opt(a, "--call-id", ""))
     if len(a) >= 4 and a[1] == "callee":
         return callee(a[2], int(a[3]), opt(a, "--max-seconds", 30.0))
     if len(a) >= 6 and a[1] == "caller":
