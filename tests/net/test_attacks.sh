@@ -177,7 +177,7 @@ mutate row1 fw pinhole add 203.0.113.66 10000 --ttl 60
 mutate row1 fw pinhole add 203.0.113.67 10002 --ttl 60
 EVIL_CID="evil-$$@attacker"
 bg_in isp timeout 60 $PEER call 203.0.113.10 203.0.113.1 203.0.113.66 40000 --sport 5062 \
-	--callid "$EVIL_CID" --ring 3 --reinvite-every 1.5 --reinvite-delay 1 \
+	--callid "$EVIL_CID" --ring 6 --reinvite-every 1.5 --reinvite-delay 1 \
 	--until "$TMP/evil.stop" --max-seconds 40 >"$TMP/evil.out"
 EVIL_PID=$!
 sleep 0.5
@@ -457,7 +457,9 @@ stats_delta expires
 # No source is admitted by its port alone: none arrive. The far end's RTP
 # sent with its answer, from the address the answer names, does.
 stats_snap row4
-bg_in isp timeout 30 $SIPPEER uas 203.0.113.10 203.0.113.20 40000 --calls 1 --ring 3 \
+# the far end's media address .12 (free since the expires block): its
+# socket must not take the far-end listener's packets to .20:40000
+bg_in isp timeout 30 $SIPPEER uas 203.0.113.10 203.0.113.12 40000 --calls 1 --ring 3 \
 	--rtp 50 >"$TMP/uas4.out"
 UAS_PID=$!
 sleep 0.3
@@ -476,7 +478,7 @@ wait "$UAS_PID" || true
 sleep 0.3
 check "row4: the outbound call completed" "calls 1" "$(head -1 "$TMP/uac4.out")"
 check "row4: attacker packets while the call rang (258 sent, 52 to the offered port)" 0 "$ringing"
-check "row4: the far end's RTP sent with its answer arrived (50)" 50 "$(arrived 203.0.113.20 10150)"
+check "row4: the far end's RTP sent with its answer arrived (50)" 50 "$(arrived 203.0.113.12 10150)"
 check "row4: the PBX's RTP to the far end arrived (50)" 50 \
 	$(( $($TOOL count "$FE" 203.0.113.1 udp 40000) - out0 ))
 in_ns evil $TOOL send 203.0.113.1 10150 20 --src 203.0.113.70
