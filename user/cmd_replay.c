@@ -272,22 +272,6 @@ static void fmt_seconds(__u64 ns, char *buf, size_t len)
 		buf[--n] = '\0';
 }
 
-static void json_escaped(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static int is_trunk_event(enum vfw_event_type t)
 {
 	return t == VFW_EV_TRUNK_LEARN || t == VFW_EV_TRUNK_REFRESH ||
@@ -332,7 +316,7 @@ static void print_json(const struct replay *r, const struct vfw_event *ev,
 			(unsigned long long)(ev->idle_ns / VFW_NS_PER_SEC));
 	if (ev->call_id[0]) {
 		fputs(",\"call_id\":", out);
-		json_escaped(out, ev->call_id);
+		json_write_string(out, ev->call_id);
 	}
 	if (has_expiry(ev, r->now_ns)) {
 		fmt_seconds(ev->expires_ns - r->now_ns, secs, sizeof(secs));
@@ -340,10 +324,10 @@ static void print_json(const struct replay *r, const struct vfw_event *ev,
 	}
 	if (ev->type == VFW_EV_WARNING) {
 		fputs(",\"text\":", out);
-		json_escaped(out, ev->text);
+		json_write_string(out, ev->text);
 	}
 	fputs(",\"reason\":", out);
-	json_escaped(out, ev->reason ? ev->reason : "");
+	json_write_string(out, ev->reason ? ev->reason : "");
 	fputs("}\n", out);
 }
 

@@ -1444,7 +1444,7 @@ static void test_call_hash_and_json(void **state)
 	fx->last.type = VFW_EV_WARNING;
 	strcpy(fx->last.text, "line\nbreak");
 	vfw_event_to_json(&fx->last, json, sizeof(json));
-	assert_non_null(strstr(json, "\"event\":\"warning\",\"text\":\"line\\u000abreak\""));
+	assert_non_null(strstr(json, "\"event\":\"warning\",\"text\":\"line\\nbreak\""));
 
 	fx->last.type = VFW_EV_TRUNK_LEARN;
 	vfw_event_to_json(&fx->last, json, sizeof(json));

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "jsonesc.h"
 #include "sdp.h"
 #include "tracker.h"
 
@@ -317,30 +318,16 @@ static char *fmt_addr(const __u8 addr[16], char *buf)
 
 /* ---- JSON ----------------------------------------------------------- */
 
-/* Appends s to buf as a JSON string body (no quotes). */
+/* s as a JSON string body (no quotes), cut at a whole unit if out is short. */
 static void json_escape(const char *s, char *out, size_t outlen)
 {
-	size_t o = 0;
-
-	for (; *s && o + 7 < outlen; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)ch;
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			o += (size_t)snprintf(out + o, outlen - o, "\\u%04x", ch);
-		} else {
-			out[o++] = (char)ch;
-		}
-	}
-	out[o] = '\0';
+	vfw_json_escape(out, outlen, s, strlen(s), NULL);
 }
 
 int vfw_event_to_json(const struct vfw_event *ev, char *buf, size_t len)
 {
-	char addr[SIP_ADDR_STRLEN], id[6 * sizeof(ev->call_id)];
-	char text[6 * sizeof(ev->text)], reason[256];
+	char addr[SIP_ADDR_STRLEN], id[VFW_JSON_ESC_BUFLEN(sizeof(ev->call_id))];
+	char text[VFW_JSON_ESC_BUFLEN(sizeof(ev->text))], reason[256];
 	const char *proto = ev->proto == IPPROTO_TCP ? "tcp" : "udp";
 
 	fmt_addr(ev->addr, addr);
