@@ -63,11 +63,6 @@ static void write_escaped(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-void json_write_string(FILE *out, const char *s)
-{
-	write_escaped(out, s ? s : "");
-}
-
 void json_key(struct json *j, const char *key)
 {
 	before_item(j);

@@ -30,9 +30,6 @@ void json_null(struct json *j);
 /* Closes the document with a newline. */
 void json_finish(struct json *j);
 
-/* s as a quoted JSON string, for writers that do not use struct json. */
-void json_write_string(FILE *out, const char *s);
-
 /* key + value shorthands */
 void json_kv_string(struct json *j, const char *key, const char *s);
 void json_kv_uint(struct json *j, const char *key, uint64_t v);

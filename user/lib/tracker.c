@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "jsonesc.h"
 #include "sdp.h"
 #include "tracker.h"
 
@@ -314,56 +313,6 @@ static void emit_pinhole(struct vfw_tracker *t, const struct call *c,
 static char *fmt_addr(const __u8 addr[16], char *buf)
 {
 	return sip_addr_format(addr, buf, SIP_ADDR_STRLEN);
-}
-
-/* ---- JSON ----------------------------------------------------------- */
-
-/* s as a JSON string body (no quotes), cut at a whole unit if out is short. */
-static void json_escape(const char *s, char *out, size_t outlen)
-{
-	vfw_json_escape(out, outlen, s, strlen(s), NULL);
-}
-
-int vfw_event_to_json(const struct vfw_event *ev, char *buf, size_t len)
-{
-	char addr[SIP_ADDR_STRLEN], id[VFW_JSON_ESC_BUFLEN(sizeof(ev->call_id))];
-	char text[VFW_JSON_ESC_BUFLEN(sizeof(ev->text))], reason[256];
-	const char *proto = ev->proto == IPPROTO_TCP ? "tcp" : "udp";
-
-	fmt_addr(ev->addr, addr);
-	json_escape(ev->call_id, id, sizeof(id));
-	json_escape(ev->text, text, sizeof(text));
-	json_escape(ev->reason ? ev->reason : "", reason, sizeof(reason));
-
-	switch (ev->type) {
-	case VFW_EV_TRUNK_LEARN:
-	case VFW_EV_TRUNK_REFRESH:
-	case VFW_EV_TRUNK_EXPIRE:
-		return snprintf(buf, len,
-				"{\"event\":\"%s\",\"addr\":\"%s\",\"proto\":\"%s\","
-				"\"expires_ns\":%llu,\"reason\":\"%s\"}",
-				vfw_event_type_name(ev->type), addr, proto,
-				(unsigned long long)ev->expires_ns, reason);
-	case VFW_EV_PINHOLE_OPEN:
-	case VFW_EV_PINHOLE_UPDATE:
-	case VFW_EV_PINHOLE_CLOSE:
-		return snprintf(buf, len,
-				"{\"event\":\"%s\",\"proto\":\"%s\",\"addr\":\"%s\","
-				"\"local_port\":%u,\"expires_ns\":%llu,\"idle_ns\":%llu,"
-				"\"provisional\":%s,\"call_hash\":\"0x%016llx\","
-				"\"call_id\":\"%s\",\"reason\":\"%s\"}",
-				vfw_event_type_name(ev->type), proto, addr,
-				ev->local_port, (unsigned long long)ev->expires_ns,
-				(unsigned long long)ev->idle_ns,
-				ev->provisional ? "true" : "false",
-				(unsigned long long)ev->call_hash, id, reason);
-	default:
-		return snprintf(buf, len,
-				"{\"event\":\"%s\",\"text\":\"%s\",\"call_hash\":\"0x%016llx\","
-				"\"call_id\":\"%s\",\"reason\":\"%s\"}",
-				vfw_event_type_name(ev->type), text,
-				(unsigned long long)ev->call_hash, id, reason);
-	}
 }
 
 /* ---- lifecycle ------------------------------------------------------ */
