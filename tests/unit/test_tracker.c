@@ -1445,6 +1445,11 @@ static void test_call_hash_and_json(void **state)
 	assert_int_equal(vfw_event_to_json(&fx->last, 0, NULL, json, 10), n);
 	assert_int_equal(strlen(json), 9);
 
+	/* issue 11: the one escaper -- valid UTF-8 kept, a bad byte one U+FFFD */
+	strcpy(fx->last.call_id, "caf\xc3\xa9\xff@x");
+	vfw_event_to_json(&fx->last, 0, NULL, json, sizeof(json));
+	assert_non_null(strstr(json, "\"call_id\":\"caf\xc3\xa9\xef\xbf\xbd@x\""));
+
 	fx->last.type = VFW_EV_WARNING;
 	strcpy(fx->last.text, "line\nbreak");
 	vfw_event_to_json(&fx->last, 0, NULL, json, sizeof(json));
