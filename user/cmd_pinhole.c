@@ -162,9 +162,22 @@ static const char *call_id_of(int calls_fd, __u64 call_hash, char *buf,
 		n = len - 1;
 	memcpy(buf, rec.call_id, n);
 	buf[n] = '\0';
-	for (size_t i = 0; i < n; i++)   /* printable only, for the terminal */
-		if ((unsigned char)buf[i] < 0x21 || (unsigned char)buf[i] > 0x7e)
-			buf[i] = '?';
+	return buf;
+}
+
+/*
+ * The Call-ID for the table: printable ASCII only, so the peer's bytes cannot
+ * move the terminal's cursor or break the columns. JSON gets the real bytes
+ * (its escaper makes them valid UTF-8).
+ */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e ?
+			 '?' : s[i];
+	buf[i] = '\0';
 	return buf;
 }
 
@@ -189,6 +202,7 @@ static void print_pinhole_plain(const struct vfw_reply_key *rk,
 {
 	const struct vfw_pinhole_key *k = &rk->ph;
 	char remote[VFW_ADDR_STRLEN + 8], left[32], port[8];
+	char id[VFW_CALL_ID_MAX + 1];
 
 	snprintf(port, sizeof(port), "%u", k->local_port);
 	if (vfw_pinhole_expired(v, now))
@@ -202,7 +216,7 @@ static void print_pinhole_plain(const struct vfw_reply_key *rk,
 	       (unsigned long long)v->bytes,
 	       (unsigned long long)(now > v->last_seen_ns ?
 				    (now - v->last_seen_ns) / NSEC : 0),
-	       left, *call_id ? call_id : "-");
+	       left, *call_id ? printable(call_id, id, sizeof(id)) : "-");
 }
 
 static void print_pinhole_json(const struct vfw_reply_key *rk,

@@ -27,6 +27,7 @@
 #include "addr.h"
 #include "args.h"
 #include "cli.h"
+#include "eventjson.h"
 #include "pipeline.h"
 #include "sip.h"
 
@@ -258,93 +259,25 @@ static void fmt_clock(__u64 ns, char *buf, size_t len)
 		 tm.tm_sec, (unsigned long long)(ns % VFW_NS_PER_SEC) / 1000000);
 }
 
-/* Seconds as a JSON number: "660", "14399.1", "0.25". */
-static void fmt_seconds(__u64 ns, char *buf, size_t len)
-{
-	size_t n;
-
-	snprintf(buf, len, "%llu.%03llu", (unsigned long long)(ns / VFW_NS_PER_SEC),
-		 (unsigned long long)(ns % VFW_NS_PER_SEC) / 1000000);
-	n = strlen(buf);
-	while (n && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (n && buf[n - 1] == '.')
-		buf[--n] = '\0';
-}
-
-static void json_escaped(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
-static int is_trunk_event(enum vfw_event_type t)
-{
-	return t == VFW_EV_TRUNK_LEARN || t == VFW_EV_TRUNK_REFRESH ||
-	       t == VFW_EV_TRUNK_EXPIRE;
-}
-
-static int is_pinhole_event(enum vfw_event_type t)
-{
-	return t == VFW_EV_PINHOLE_OPEN || t == VFW_EV_PINHOLE_UPDATE ||
-	       t == VFW_EV_PINHOLE_CLOSE;
-}
-
-/* Whether the event grants a lifetime worth printing (an expiry, not a removal). */
-static int has_expiry(const struct vfw_event *ev, __u64 now)
-{
-	return (ev->type == VFW_EV_TRUNK_LEARN || ev->type == VFW_EV_TRUNK_REFRESH ||
-		ev->type == VFW_EV_PINHOLE_OPEN || ev->type == VFW_EV_PINHOLE_UPDATE) &&
-	       ev->expires_ns > now;
-}
-
+/* The one JSON rendering of an event (user/lib/eventjson.h), one per line. */
 static void print_json(const struct replay *r, const struct vfw_event *ev,
 		       const struct vfw_sip_obs *obs)
 {
-	char addr[SIP_ADDR_STRLEN], secs[32];
-	FILE *out = stdout;
+	char line[VFW_EVENT_JSON_MAX], *big;
+	int n = vfw_event_to_json(ev, r->now_ns, obs, line, sizeof(line));
 
-	fmt_seconds(r->now_ns, secs, sizeof(secs));
-	fprintf(out, "{\"event\":\"%s\",\"time\":%s", vfw_event_type_name(ev->type),
-		secs);
-	if (is_trunk_event(ev->type) || is_pinhole_event(ev->type)) {
-		fprintf(out, ",\"proto\":\"%s\",\"remote\":\"%s\"",
-			ev->proto == IPPROTO_TCP ? "tcp" : "udp",
-			sip_addr_format(ev->addr, addr, sizeof(addr)));
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(line)) {
+		puts(line);
+		return;
 	}
-	/* A trunk event caused by a packet: that packet names the registrar's port and ours. */
-	if (is_trunk_event(ev->type) && obs)
-		fprintf(out, ",\"remote_port\":%u,\"local_port\":%u",
-			obs->remote_port, obs->local_port);
-	if (is_pinhole_event(ev->type))
-		fprintf(out, ",\"local_port\":%u,\"provisional\":%s,\"idle\":%llu",
-			ev->local_port, ev->provisional ? "true" : "false",
-			(unsigned long long)(ev->idle_ns / VFW_NS_PER_SEC));
-	if (ev->call_id[0]) {
-		fputs(",\"call_id\":", out);
-		json_escaped(out, ev->call_id);
-	}
-	if (has_expiry(ev, r->now_ns)) {
-		fmt_seconds(ev->expires_ns - r->now_ns, secs, sizeof(secs));
-		fprintf(out, ",\"expires\":%s", secs);
-	}
-	if (ev->type == VFW_EV_WARNING) {
-		fputs(",\"text\":", out);
-		json_escaped(out, ev->text);
-	}
-	fputs(",\"reason\":", out);
-	json_escaped(out, ev->reason ? ev->reason : "");
-	fputs("}\n", out);
+	big = malloc((size_t)n + 1);   /* longer than any event should be: still whole */
+	if (!big)
+		return;
+	vfw_event_to_json(ev, r->now_ns, obs, big, (size_t)n + 1);
+	puts(big);
+	free(big);
 }
 
 static void print_plain(const struct replay *r, const struct vfw_event *ev,
@@ -356,11 +289,11 @@ static void print_plain(const struct replay *r, const struct vfw_event *ev,
 	fmt_clock(r->now_ns, clock, sizeof(clock));
 	printf("%s %s", clock, vfw_event_type_name(ev->type));
 	sip_addr_format(ev->addr, addr, sizeof(addr));
-	if (is_trunk_event(ev->type)) {
+	if (vfw_event_is_trunk(ev->type)) {
 		printf(" %s %s", proto, addr);
 		if (obs)
 			printf(" port %u", obs->remote_port);
-	} else if (is_pinhole_event(ev->type)) {
+	} else if (vfw_event_is_pinhole(ev->type)) {
 		printf(" %s %s -> local %u", proto, addr, ev->local_port);
 		if (ev->provisional)
 			printf(" provisional");
@@ -369,8 +302,8 @@ static void print_plain(const struct replay *r, const struct vfw_event *ev,
 	}
 	if (ev->call_id[0])
 		printf(" call %s", ev->call_id);
-	if (has_expiry(ev, r->now_ns)) {
-		fmt_seconds(ev->expires_ns - r->now_ns, secs, sizeof(secs));
+	if (vfw_event_has_expiry(ev, r->now_ns)) {
+		vfw_fmt_seconds(ev->expires_ns - r->now_ns, secs, sizeof(secs));
 		printf(" expires in %ss", secs);
 	}
 	printf(" (%s)\n", ev->reason ? ev->reason : "");

@@ -2,6 +2,9 @@
 #include "json.h"
 
 #include <inttypes.h>
+#include <string.h>
+
+#include "jsonesc.h"
 
 void json_init(struct json *j, FILE *out)
 {
@@ -44,34 +47,18 @@ void json_object_end(struct json *j) { close_level(j, '}'); }
 void json_array_start(struct json *j) { open_level(j, '['); }
 void json_array_end(struct json *j) { close_level(j, ']'); }
 
+/* Through the one escaper (user/lib/jsonesc.h): valid JSON and UTF-8 always. */
 static void write_escaped(FILE *out, const char *s)
 {
-	const unsigned char *p;
+	size_t n = strlen(s), i = 0;
+	char unit[VFW_JSON_ESC_MAX];
 
 	fputc('"', out);
-	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\r':
-			fputs("\\r", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		default:
-			if (*p < 0x20)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
+	while (i < n) {
+		size_t used, k = vfw_json_escape_unit(s + i, n - i, unit, &used);
+
+		fwrite(unit, 1, k, out);
+		i += used;
 	}
 	fputc('"', out);
 }

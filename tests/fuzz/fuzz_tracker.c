@@ -13,6 +13,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include "eventjson.h"
 #include "sip.h"
 #include "tracker.h"
 
@@ -24,6 +25,21 @@ struct state {
 	uint64_t idle_ns; /* the configured idle timeout */
 };
 
+/* Every event renders whole within VFW_EVENT_JSON_MAX, with no raw control byte. */
+static void render(const struct vfw_event *ev)
+{
+	char json[VFW_EVENT_JSON_MAX];
+	int n = vfw_event_to_json(ev, 0, NULL, json, sizeof(json));
+	int i;
+
+	if (n <= 0 || (size_t)n >= sizeof(json) || (int)strlen(json) != n ||
+	    json[0] != '{' || json[n - 1] != '}')
+		abort();
+	for (i = 0; i < n; i++)
+		if ((unsigned char)json[i] < 0x20)
+			abort();
+}
+
 static void on_event(void *ctx, const struct vfw_event *ev)
 {
 	struct state *st = ctx;
@@ -33,6 +49,7 @@ static void on_event(void *ctx, const struct vfw_event *ev)
 		abort();
 	if (ev->call_hash)
 		st->last_hash = ev->call_hash;
+	render(ev);
 	switch (ev->type) {
 	case VFW_EV_PINHOLE_OPEN:
 		st->open++;

@@ -13,6 +13,7 @@
       Waits for an INVITE, answers 200 OK with SDP (our RTP_PORT), waits
       for ACK and BYE, answers 200; prints the events.
   sip_peer.py caller LOCAL REMOTE MEDIA_ADDR RTP_COUNT [--duration S] [--until FILE] [--bye]
+                                          [--odd-bytes]
       Sends INVITE (its media at MEDIA_ADDR:40000), on the 200 OK sends ACK
       and immediately RTP_COUNT RTP packets to the port in the answer, then
       one every 20 ms for S seconds, then BYE. Prints "rtp-sent N port P"
@@ -43,12 +44,22 @@ SIP_PORT = 5060
 def msg(first, headers, body=b""):
     lines = [first] + ["%s: %s" % h for h in headers]
     lines.append("Content-Length: %d" % len(body))
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape") + body
 
 
+# surrogateescape both ways: header bytes that are not UTF-8 (--odd-bytes)
+# are echoed back exactly.
 def header(data, name):
     m = re.search(rb"(?im)^" + name.encode() + rb"\s*:\s*(.*?)\r?$", data)
-    return m.group(1).decode() if m else None
+    return m.group(1).decode("utf-8", "surrogateescape") if m else None
+
+
+# Issue 11: a Call-ID, From and User-Agent with bytes 0x80-0xff, valid UTF-8
+# and not (stray, overlong, surrogate, C1, truncated).
+ODD_CALL_ID = b"-caf\xc3\xa9-\xff\xfe-\xc0\xaf-\xed\xa0\x80-\xc2\x9b-\xe2\x82".decode(
+    "utf-8", "surrogateescape")
+ODD_FROM = b'"J\xc3\xbcrgen \xff\x80" '.decode("utf-8", "surrogateescape")
+ODD_UA = ("User-Agent", b"caf\xc3\xa9\xfe\xc0\x80 1.0".decode("utf-8", "surrogateescape"))
 
 
 def sdp(addr, port):
@@ -116,11 +127,12 @@ def registrar(bind, expires, max_seconds, fail=0):
                ("Expires", str(grant))])
 
 
-def request(method, uri, local, cseq, callid, tag, extra=(), body=b"", to_tag=""):
+def request(method, uri, local, cseq, callid, tag, extra=(), body=b"", to_tag="",
+            from_name=""):
     branch = "z9hG4bK%d" % random.randrange(1 << 40)
     hs = [("Via", "SIP/2.0/UDP %s;branch=%s;rport" % (hostport(local), branch)),
           ("Max-Forwards", "70"),
-          ("From", "<sip:1000@%s>;tag=%s" % (hostport(local), tag)),
+          ("From", "%s<sip:1000@%s>;tag=%s" % (from_name, hostport(local), tag)),
           ("To", "<%s>%s" % (uri, to_tag)),
           ("Call-ID", callid), ("CSeq", "%d %s" % (cseq, method))]
     return msg("%s %s SIP/2.0" % (method, uri), hs + list(extra), body)
@@ -169,14 +181,15 @@ def callee(local, rtp_port, max_seconds):
             return 0
 
 
-def caller(local, remote, media_addr, count, bye, duration, until=None):
+def caller(local, remote, media_addr, count, bye, duration, until=None, odd=False):
     s = sock(local)
-    callid = "call%d@test" % random.randrange(1 << 30)
+    callid = "call%d%s@test" % (random.randrange(1 << 30), ODD_CALL_ID if odd else "")
     uri = "sip:1000@%s" % hostport(remote)
     dst = (remote, SIP_PORT)
     s.sendto(request("INVITE", uri, local, 1, callid, "c1",
                      [("Contact", "<sip:isp@%s>" % hostport(local)),
-                      ("Content-Type", "application/sdp")], sdp(media_addr, 40000)), dst)
+                      ("Content-Type", "application/sdp")] + ([ODD_UA] if odd else []),
+                     sdp(media_addr, 40000), from_name=ODD_FROM if odd else ""), dst)
     while True:
         data, _ = recv(s, time.monotonic() + 3)
         if data is None:
@@ -354,7 +367,8 @@ def main(a):
         return callee(a[2], int(a[3]), opt(a, "--max-seconds", 30.0))
     if len(a) >= 6 and a[1] == "caller":
         return caller(a[2], a[3], a[4], min(int(a[5]), 1000), "--bye" in a,
-                      min(opt(a, "--duration", 0.0), 60.0), opt(a, "--until", ""))
+                      min(opt(a, "--duration", 0.0), 60.0), opt(a, "--until", ""),
+                      "--odd-bytes" in a)
     if len(a) >= 6 and a[1] == "uac":
         return uac(a[2], a[3], a[4], int(a[5]), min(opt(a, "--calls", 1), 200),
                    min(opt(a, "--rtp", 0), 100), min(opt(a, "--hold", 0.1), 5.0))

@@ -24,6 +24,19 @@ egress_media_idle = 10
 drop_summary_interval = 10
 CONF
 
+# The call's Call-ID (sip_peer.py --odd-bytes) as pinhole list --json must
+# give it: the output strict UTF-8 and JSON, each bad byte one U+FFFD, the é
+# kept, the C1 control (CSI) escaped. Prints how many call pinholes match.
+odd_call_ids() {
+	fw -j pinhole list | python3 -c '
+import json, re, sys
+R = "\ufffd"
+want = re.compile(r"call[0-9]+-caf\u00e9-" + R * 2 + "-" + R * 2 + "-" + R * 3 +
+                  "-\u009b-" + R * 2 + "@test$")
+doc = json.loads(sys.stdin.buffer.read().decode("utf-8", "strict"))
+print(sum(1 for p in doc if p["origin"] == "call" and want.match(p.get("call_id", ""))))'
+}
+
 pinholes_from() {  # number of pinholes whose remote is ADDR
 	fw -j pinhole list | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['remote']=='$1' and p['origin']=='call'))"
 }
@@ -63,12 +76,16 @@ sleep 0.5
 before=$(arrived 203.0.113.20 10000)
 drops_setup=$(all_drops)
 bg_in isp timeout 180 $SIPPEER caller 203.0.113.10 203.0.113.1 203.0.113.20 200 \
-	--duration 10 --until "$TMP/hangup" --bye >"$TMP/caller.out"
+	--duration 10 --until "$TMP/hangup" --bye --odd-bytes >"$TMP/caller.out"
 CALLER_PID=$!
 for _ in $(seq 30); do [ "$(pinholes_from 203.0.113.20)" = 2 ] && break; sleep 0.1; done
 check "pinholes for RTP and RTCP from the media server" 2 "$(pinholes_from 203.0.113.20)"
 check "pinhole list names the call" 2 \
 	"$(fw -j pinhole list | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['origin']=='call' and p.get('call_id','').endswith('@test')))")"
+check "pinhole list --json: a non-UTF-8 Call-ID as strict UTF-8 with U+FFFD" 2 "$(odd_call_ids)"
+fw pinhole list >"$TMP/table"   # pinholes and the call's media admissions
+check "pinhole list table: the Call-ID in printable ASCII only" "yes 0" \
+	"$(LC_ALL=C grep -q 'call[0-9]*-caf??-??-??-???-??-??@test' "$TMP/table" && echo yes) $(LC_ALL=C grep -c '[^ -~]' "$TMP/table")"
 check "status shows the live call record" 1 \
 	"$(fw -j status | python3 -c "import json,sys; print(json.load(sys.stdin)['maps']['calls']['entries'])")"
 sleep 0.5
@@ -94,6 +111,7 @@ start_daemon
 for _ in $(seq 20); do grep -q 'restored 1 live call' "$DLOG" && break; sleep 0.1; done
 check "restart restored the live call" 1 "$(grep -c 'restored 1 live call' "$DLOG")"
 check "the restored call's pinholes are listed" 2 "$(pinholes_from 203.0.113.20)"
+check "the restored call record keeps the Call-ID's bytes" 2 "$(odd_call_ids)"
 touch "$TMP/hangup"   # the caller streams on until here, however slow the kernel
 wait "$CALLER_PID" || true
 sleep 0.3

@@ -182,6 +182,31 @@ else
 	fail "plain_output"; cat "$work/plain.out"
 fi
 
+# Issue 11: a Call-ID, From and User-Agent with bytes 0x80-0xff (mkpcap.py's
+# scen_odd_bytes). The output must be strict UTF-8 and JSON, each bad byte one
+# U+FFFD, valid UTF-8 kept, the C1 control escaped, and the 128-byte cut of
+# the long Call-ID inside a euro sign two U+FFFD -- replay's old escaper
+# passed the strict decode but made "\u00c3\u00a9" of the é.
+"$VOIPFW" --json replay "$work/odd_bytes_raw.pcap" >"$work/odd.json" 2>"$work/odd.err"
+if python3 - "$work/odd.json" >"$work/odd.check" 2>&1 <<'PY'
+import json, sys
+R = "\ufffd"
+want = {"odd-caf\u00e9-" + R * 2 + "-" + R * 2 + "-" + R * 3 + "-" + R * 4 +
+        "-\u009b-" + R * 2 + "@trunk": 4,
+        "x" * 126 + R * 2: 8}
+got = {}
+for line in open(sys.argv[1], "rb").read().decode("utf-8", "strict").splitlines():
+    ev = json.loads(line)
+    if "call_id" in ev:
+        got[ev["call_id"]] = got.get(ev["call_id"], 0) + 1
+assert got == want, "call_ids %r" % got
+PY
+then
+	ok "non_utf8_call_id_json"
+else
+	fail "non_utf8_call_id_json"; cat "$work/odd.check" "$work/odd.err"
+fi
+
 expect_error missing_file   1 "$work/nope.pcap"        -- "$work/nope.pcap"
 expect_error not_a_pcap     1 "mkpcap.py"              -- tests/replay/mkpcap.py
 expect_error unknown_link   1 "unsupported link type 147" -- "$work/user0.pcap"

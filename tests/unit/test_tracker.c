@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "sip.h"
+#include "eventjson.h"
 #include "tracker.h"
 #include "addr.h"
 
@@ -1433,22 +1434,33 @@ static void test_call_hash_and_json(void **state)
 	assert_int_equal(vfw_call_hash(sv_from_cstr("a")), 0xaf63dc4c8601ec8cULL);
 
 	establish_inbound(fx, "j\"s");
-	n = vfw_event_to_json(&fx->last, json, sizeof(json));
+	n = vfw_event_to_json(&fx->last, 0, NULL, json, sizeof(json));
 	assert_true(n > 0 && (size_t)n < sizeof(json));
-	assert_non_null(strstr(json, "\"event\":\"pinhole_open\""));
-	assert_non_null(strstr(json, "\"addr\":\"198.51.100.50\""));
+	assert_non_null(strstr(json, "{\"event\":\"pinhole_open\",\"time\":0,"));
+	assert_non_null(strstr(json, "\"remote\":\"198.51.100.50\""));
 	assert_non_null(strstr(json, "\"local_port\":10001"));
 	assert_non_null(strstr(json, "\"call_id\":\"j\\\"s\""));
 	assert_non_null(strstr(json, "\"provisional\":false"));
+	/* snprintf's contract: a short buffer still gets the length needed */
+	assert_int_equal(vfw_event_to_json(&fx->last, 0, NULL, json, 10), n);
+	assert_int_equal(strlen(json), 9);
+
+	/* issue 11: the one escaper -- valid UTF-8 kept, a bad byte one U+FFFD */
+	strcpy(fx->last.call_id, "caf\xc3\xa9\xff@x");
+	vfw_event_to_json(&fx->last, 0, NULL, json, sizeof(json));
+	assert_non_null(strstr(json, "\"call_id\":\"caf\xc3\xa9\xef\xbf\xbd@x\""));
 
 	fx->last.type = VFW_EV_WARNING;
 	strcpy(fx->last.text, "line\nbreak");
-	vfw_event_to_json(&fx->last, json, sizeof(json));
-	assert_non_null(strstr(json, "\"event\":\"warning\",\"text\":\"line\\u000abreak\""));
+	vfw_event_to_json(&fx->last, 0, NULL, json, sizeof(json));
+	assert_non_null(strstr(json, "{\"event\":\"warning\",\"time\":0,\"call_id\":"));
+	assert_non_null(strstr(json, "\"text\":\"line\\nbreak\""));
 
 	fx->last.type = VFW_EV_TRUNK_LEARN;
-	vfw_event_to_json(&fx->last, json, sizeof(json));
-	assert_non_null(strstr(json, "\"event\":\"trunk_learn\""));
+	fx->last.expires_ns = 2500 * 1000000ULL;
+	vfw_event_to_json(&fx->last, 1000 * 1000000ULL, NULL, json, sizeof(json));
+	assert_non_null(strstr(json, "{\"event\":\"trunk_learn\",\"time\":1,"));
+	assert_non_null(strstr(json, "\"expires\":1.5,"));
 	assert_string_equal(vfw_event_type_name(VFW_EV_PINHOLE_UPDATE), "pinhole_update");
 	assert_string_equal(vfw_event_type_name(VFW_EV_TRUNK_EXPIRE), "trunk_expire");
 }

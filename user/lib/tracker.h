@@ -236,14 +236,7 @@ struct vfw_sink {
 /* "trunk_learn", "trunk_refresh", "trunk_expire", "pinhole_open", ... "warning" */
 const char *vfw_event_type_name(enum vfw_event_type type);
 
-/*
- * One-line JSON object for an event, e.g.
- * {"event":"pinhole_open","proto":"udp","addr":"192.0.2.7","local_port":10000,
- *  "expires_ns":..,"idle_ns":..,"provisional":false,"call_hash":"0x..",
- *  "call_id":"..","reason":".."}
- * Returns what snprintf would (the length needed, excluding the NUL).
- */
-int vfw_event_to_json(const struct vfw_event *ev, char *buf, size_t len);
+/* The JSON rendering of an event: eventjson.h. */
 
 /* Stable 64-bit hash (FNV-1a) of a Call-ID; never 0. */
 __u64 vfw_call_hash(struct sv call_id);
