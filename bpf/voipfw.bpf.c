@@ -888,7 +888,7 @@ __noinline int vfw_source_trusted(struct __sk_buff *skb, const struct packet *p,
 				  __u32 payload_off)
 {
 	struct vfw_pinhole *ph;
-	char start[8];
+	char start[8] = {};
 
 	if (!p)
 		return 0;
@@ -899,10 +899,9 @@ __noinline int vfw_source_trusted(struct __sk_buff *skb, const struct packet *p,
 	ph = reply_entry(p);
 	if (!ph || !pinhole_live(ph, bpf_ktime_get_ns()))
 		return 0;
-	if (p->l4proto == IPPROTO_TCP)
-		return 1;
-	return !bpf_skb_load_bytes(skb, payload_off, start, sizeof(start)) &&
-	       is_sip_response(start, start + sizeof(start));
+	/* too short to hold a status line: start stays zero, not a response */
+	bpf_skb_load_bytes(skb, payload_off, start, sizeof(start));
+	return reply_admits(p, start, start + sizeof(start));
 }
 
 /*

@@ -35,7 +35,6 @@ struct vfw_sender {
 	__u8 local_addr[LOCAL_MAX][16];
 	__u64 local_read_ns;
 	struct vfw_ratelimit log;
-	struct vfw_sender_stats stats;
 };
 
 /* One direction's source (16-byte form) and source port, from an entry. */
@@ -112,11 +111,6 @@ void vfw_sender_free(struct vfw_sender *s)
 	free(s);
 }
 
-const struct vfw_sender_stats *vfw_sender_stats(const struct vfw_sender *s)
-{
-	return &s->stats;
-}
-
 /*
  * The tuple of the way back, far end -> us (the packet left src -> dst).
  * Conntrack finds an entry by either of its directions, so this matches
@@ -160,7 +154,6 @@ static int original_sender(struct vfw_sender *s, const struct vfw_datagram *d,
 		return -ENOMEM;
 	way_back(s, ct, d);
 	s->found = false;
-	s->stats.lookups++;
 	rc = nfct_query(s->ct, NFCT_Q_GET, ct) ? -errno : 0;
 	nfct_destroy(ct);
 	if (rc == -ENOENT) {
@@ -173,8 +166,6 @@ static int original_sender(struct vfw_sender *s, const struct vfw_datagram *d,
 	if (!s->found)
 		return -ENODATA;   /* an answer without the entry: never guess */
 	memcpy(src, s->orig_src, 16);
-	if (memcmp(src, d->saddr, 16))
-		s->stats.translated++;
 	return 0;
 }
 
@@ -259,14 +250,11 @@ bool vfw_sender_is_voip_host(void *sender, const struct vfw_datagram *d)
 	int err = original_sender(s, d, src);
 
 	if (err) {
-		s->stats.errors++;
 		log_refused(s, "conntrack lookup failed", d->saddr, err);
 		return false;
 	}
 	if (in_voip_hosts(s, src))
 		return true;
-	s->stats.refused++;
-	memcpy(s->stats.last_refused, src, 16);
 	log_refused(s, "not a voip host", src, 0);
 	return false;
 }

@@ -28,18 +28,9 @@ void vfw_sender_configure(struct vfw_sender *s, const struct vfw_config *cfg);
 /*
  * Whether an outgoing datagram is the VoIP system's: its sender before NAT
  * is in voip_hosts, or one of this host's own addresses when voip_local.
- * When conntrack cannot be asked, the answer is no (counted, see stats).
+ * When conntrack cannot be asked, the answer is no (logged; the pipeline
+ * counts every refusal as not_ours).
  */
 bool vfw_sender_is_voip_host(void *sender, const struct vfw_datagram *d);
-
-struct vfw_sender_stats {
-	__u64 lookups;          /* conntrack asked */
-	__u64 translated;       /* the entry named a sender other than the packet's source */
-	__u64 refused;          /* not a VoIP host: ignored */
-	__u64 errors;           /* conntrack could not be asked: ignored */
-	__u8 last_refused[16];  /* the last sender refused, for the log */
-};
-
-const struct vfw_sender_stats *vfw_sender_stats(const struct vfw_sender *s);
 
 #endif /* VOIPFW_SENDER_H */
