@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "log.h"
 #include "names.h"
-#include "state.h"
+#include "maps.h"
 #include "voipfw_call.h"
 
 #define DEFAULT_TTL_SECONDS 3600ULL
@@ -110,11 +110,12 @@ static int pinhole_add(int argc, char **argv)
 	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
 	if (fd < 0)
 		return EXIT_FAIL;
-	if (bpf_map_update_elem(fd, &key, &val, BPF_ANY)) {
-		pr_err("cannot add pinhole: %s%s", strerror(errno),
-		       errno == E2BIG ? " (pinhole table full)" : "");
-		rc = EXIT_FAIL;
-	}
+	rc = vfw_pinhole_put(fd, &key, &val);
+	if (rc < 0)
+		/* STATIC is the operator's: it replaces any entry, so no "kept" case */
+		pr_err("cannot add pinhole: %s%s", strerror(-rc),
+		       rc == -E2BIG ? " (pinhole table full)" : "");
+	rc = rc < 0 ? EXIT_FAIL : EXIT_OK;
 	close(fd);
 	return rc;
 }
@@ -129,14 +130,13 @@ static int pinhole_del(int argc, char **argv)
 	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PINHOLES);
 	if (fd < 0)
 		return EXIT_FAIL;
-	if (bpf_map_delete_elem(fd, &key)) {
-		if (errno == ENOENT)
-			pr_err("no %s pinhole from %s to port %s",
-			       vfw_proto_name(key.proto), argv[0], argv[1]);
-		else
-			pr_err("cannot delete pinhole: %s", strerror(errno));
-		rc = EXIT_FAIL;
-	}
+	rc = vfw_pinhole_del(fd, &key);
+	if (rc == -ENOENT)
+		pr_err("no %s pinhole from %s to port %s",
+		       vfw_proto_name(key.proto), argv[0], argv[1]);
+	else if (rc)
+		pr_err("cannot delete pinhole: %s", strerror(-rc));
+	rc = rc ? EXIT_FAIL : EXIT_OK;
 	close(fd);
 	return rc;
 }
@@ -256,28 +256,30 @@ static void print_pinhole_json(const struct vfw_reply_key *rk,
 	json_object_end(j);
 }
 
+struct listing {
+	enum vfw_map_id id;
+	int calls_fd;
+	__u64 now;
+};
+
 /*
- * Prints every entry of a pinhole, admission or reply map. A reply key is a
- * pinhole key and the remote port, so one buffer of that size reads all
- * three (remote_port stays 0 for the other two).
+ * One entry of a pinhole, admission or reply map. A reply key is a pinhole
+ * key and the remote port, so it reads all three (remote_port 0 for two).
  */
-static void list_entries(int fd, int calls_fd, __u64 now)
+static int print_entry(const void *key, const void *value, void *ctx)
 {
-	struct vfw_reply_key key = {}, next = {}, *prev = NULL;
-	struct vfw_pinhole val;
+	struct vfw_reply_key rk = {};
+	const struct listing *l = ctx;
+	const struct vfw_pinhole *val = value;
 	char call_id[VFW_CALL_ID_MAX + 1];
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val))
-			continue;
-		call_id_of(calls_fd, val.call_hash, call_id, sizeof(call_id));
-		if (cli.json)
-			print_pinhole_json(&key, &val, now, call_id);
-		else
-			print_pinhole_plain(&key, &val, now, call_id);
-	}
+	memcpy(&rk, key, l->id == VFW_MAP_REPLIES ? sizeof(rk) : sizeof(rk.ph));
+	call_id_of(l->calls_fd, val->call_hash, call_id, sizeof(call_id));
+	if (cli.json)
+		print_pinhole_json(&rk, val, l->now, call_id);
+	else
+		print_pinhole_plain(&rk, val, l->now, call_id);
+	return 0;
 }
 
 /* The maps of what may reach a protected port besides trunks. */
@@ -312,47 +314,32 @@ static int open_entry_maps(int fds[ENTRY_MAPS])
 
 static int pinhole_list(int argc, char **argv)
 {
-	__u64 now = vfw_now_ns();
-	int fds[ENTRY_MAPS], calls_fd, i, rc = expect_no_more(argc, argv);
+	struct listing l = { .now = vfw_now_ns() };
+	int fds[ENTRY_MAPS], i, rc = expect_no_more(argc, argv);
 
 	if (rc)
 		return rc;
 	if (open_entry_maps(fds))
 		return EXIT_FAIL;
-	calls_fd = vfw_map_open(cli.pin_dir, VFW_MAP_CALLS);
+	l.calls_fd = vfw_map_open(cli.pin_dir, VFW_MAP_CALLS);
 	if (cli.json)
 		json_array_start(&cli.jw);
 	else
 		printf("%-40s %-5s %-6s %-9s %10s %12s %9s %-9s %s\n", "REMOTE",
 		       "PROTO", "LOCAL", "ORIGIN", "PACKETS", "BYTES", "IDLE",
 		       "EXPIRES", "CALL");
-	for (i = 0; i < ENTRY_MAPS; i++)
-		list_entries(fds[i], calls_fd, now);
+	for (i = 0; i < ENTRY_MAPS; i++) {
+		l.id = entry_map_ids[i];
+		vfw_map_each(fds[i], l.id, print_entry, &l);
+	}
 	if (cli.json) {
 		json_array_end(&cli.jw);
 		json_finish(&cli.jw);
 	}
-	if (calls_fd >= 0)
-		close(calls_fd);
+	if (l.calls_fd >= 0)
+		close(l.calls_fd);
 	close_entry_maps(fds, ENTRY_MAPS);
 	return EXIT_OK;
-}
-
-/* Deletes every entry of fd; returns how many, or -1 (logged). */
-static int flush_map(int fd)
-{
-	struct vfw_reply_key key;   /* the largest of the three keys */
-	int n = 0;
-
-	/* Always delete the first key: deleting while walking skips entries. */
-	while (bpf_map_get_next_key(fd, NULL, &key) == 0) {
-		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT) {
-			pr_err("cannot delete pinhole: %s", strerror(errno));
-			return -1;
-		}
-		n++;
-	}
-	return n;
 }
 
 static int pinhole_flush(int argc, char **argv)
@@ -364,9 +351,11 @@ static int pinhole_flush(int argc, char **argv)
 	if (open_entry_maps(fds))
 		return EXIT_FAIL;
 	for (i = 0; i < ENTRY_MAPS && rc == EXIT_OK; i++) {
-		n[i] = flush_map(fds[i]);
-		if (n[i] < 0)
+		n[i] = vfw_map_clear(fds[i], entry_map_ids[i]);
+		if (n[i] < 0) {
+			pr_err("cannot delete pinhole: %s", strerror(-n[i]));
 			rc = EXIT_FAIL;
+		}
 	}
 	close_entry_maps(fds, ENTRY_MAPS);
 	if (rc)

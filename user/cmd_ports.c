@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "log.h"
 #include "names.h"
-#include "state.h"
+#include "maps.h"
 
 static void ports_usage(void)
 {

@@ -14,7 +14,7 @@
 #include "loader.h"
 #include "log.h"
 #include "names.h"
-#include "state.h"
+#include "maps.h"
 
 static const char *verdict_name(__u32 reason)
 {
@@ -79,11 +79,14 @@ struct map_fill {
 	__u32 max;
 };
 
+/* trunks, pinholes, frags, calls, admissions, replies: fill_ids below */
+#define FILL_MAPS 6
+
 struct status {
 	struct vfw_iface ifaces[VFW_MAX_IFACES];
 	bool link_ok[VFW_MAX_IFACES];
 	int n_ifaces;
-	struct map_fill fill[6];
+	struct map_fill fill[FILL_MAPS];
 	__u32 protected_udp, protected_tcp;
 	__u64 tap[VFW_TAP_COUNTER_MAX];
 	struct vfw_runtime rt;
@@ -108,30 +111,30 @@ static bool link_pin_exists(const char *ifname)
 	       access(path, F_OK) == 0;
 }
 
-static void read_ifaces(int fd, struct status *st)
+static int add_iface(const void *key, const void *value, void *ctx)
 {
-	__u32 key, next, *prev = NULL;
+	struct status *st = ctx;
+	struct vfw_iface *rec = &st->ifaces[st->n_ifaces];
 
-	while (st->n_ifaces < VFW_MAX_IFACES &&
-	       bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct vfw_iface *rec = &st->ifaces[st->n_ifaces];
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, rec))
-			continue;
-		rec->name[sizeof(rec->name) - 1] = '\0'; /* map data is untrusted */
-		st->link_ok[st->n_ifaces] = link_pin_exists((char *)rec->name);
-		st->n_ifaces++;
-	}
+	*rec = *(const struct vfw_iface *)value;
+	rec->name[sizeof(rec->name) - 1] = '\0'; /* map data is untrusted */
+	st->link_ok[st->n_ifaces] = link_pin_exists((char *)rec->name);
+	return ++st->n_ifaces == VFW_MAX_IFACES;
 }
 
-static int read_fill(int fd, const char *name, __u32 key_size,
+/* The maps whose fill `status` shows, in its order. */
+static const enum vfw_map_id fill_ids[] = {
+	VFW_MAP_TRUNKS, VFW_MAP_PINHOLES, VFW_MAP_FRAGS, VFW_MAP_CALLS,
+	VFW_MAP_ADMISSIONS, VFW_MAP_REPLIES,
+};
+_Static_assert(sizeof(fill_ids) / sizeof(fill_ids[0]) == FILL_MAPS, "one per fill");
+
+static int read_fill(const int fds[VFW_MAP_COUNT], enum vfw_map_id id,
 		     struct map_fill *f)
 {
-	f->name = name;
-	return vfw_map_max_entries(fd, &f->max) ?:
-	       vfw_map_count(fd, key_size, f->max, &f->used);
+	f->name = vfw_map_pin_name(id);
+	return vfw_map_max_entries(fds[id], &f->max) ?:
+	       vfw_map_count(fds[id], id, &f->used);
 }
 
 static int count_protected(int fd, struct status *st)
@@ -153,25 +156,15 @@ static int count_protected(int fd, struct status *st)
 
 static int read_status(struct status *st)
 {
-	int fds[VFW_MAP_COUNT], err;
+	int fds[VFW_MAP_COUNT], i, err;
 
 	err = vfw_maps_open(cli.pin_dir, fds);
 	if (err)
 		return err;
-	read_ifaces(fds[VFW_MAP_IFACES], st);
-	err = read_fill(fds[VFW_MAP_TRUNKS], "trunks", sizeof(struct vfw_lpm_key),
-			&st->fill[0]);
-	err = err ?: read_fill(fds[VFW_MAP_PINHOLES], "pinholes",
-			       sizeof(struct vfw_pinhole_key), &st->fill[1]);
-	err = err ?: read_fill(fds[VFW_MAP_FRAGS], "frags",
-			       sizeof(struct vfw_frag_key), &st->fill[2]);
-	err = err ?: read_fill(fds[VFW_MAP_CALLS], "calls", sizeof(__u64),
-			       &st->fill[3]);
-	err = err ?: read_fill(fds[VFW_MAP_ADMISSIONS], "admissions",
-			       sizeof(struct vfw_pinhole_key), &st->fill[4]);
-	err = err ?: read_fill(fds[VFW_MAP_REPLIES], "replies",
-			       sizeof(struct vfw_reply_key), &st->fill[5]);
-	err = err ?: vfw_tap_stats_read(fds[VFW_MAP_TAP_STATS], st->tap);
+	err = vfw_map_each(fds[VFW_MAP_IFACES], VFW_MAP_IFACES, add_iface, st);
+	for (i = 0; i < FILL_MAPS && err >= 0; i++)
+		err = read_fill(fds, fill_ids[i], &st->fill[i]);
+	err = err < 0 ? err : vfw_tap_stats_read(fds[VFW_MAP_TAP_STATS], st->tap);
 	err = err ?: vfw_runtime_read(fds[VFW_MAP_RUNTIME], &st->rt);
 	err = err ?: count_protected(fds[VFW_MAP_PORTS], st);
 	vfw_maps_close(fds);
@@ -200,7 +193,7 @@ static void print_status_plain(const struct status *st)
 		       r->l2 == VFW_L2_NONE ? ", no link-layer header" : "", when,
 		       st->link_ok[i] ? "" : " [link pin missing]");
 	}
-	for (i = 0; i < (int)(sizeof(st->fill) / sizeof(st->fill[0])); i++)
+	for (i = 0; i < FILL_MAPS; i++)
 		printf("%-9s %u/%u\n", st->fill[i].name, st->fill[i].used,
 		       st->fill[i].max);
 	printf("protected ports: %u udp, %u tcp\n", st->protected_udp,
@@ -240,7 +233,7 @@ static void print_status_json(const struct status *st)
 	json_array_end(j);
 	json_key(j, "maps");
 	json_object_start(j);
-	for (i = 0; i < (int)(sizeof(st->fill) / sizeof(st->fill[0])); i++) {
+	for (i = 0; i < FILL_MAPS; i++) {
 		json_key(j, st->fill[i].name);
 		json_object_start(j);
 		json_kv_uint(j, "entries", st->fill[i].used);

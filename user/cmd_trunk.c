@@ -11,8 +11,7 @@
 #include "cli.h"
 #include "log.h"
 #include "names.h"
-#include "state.h"
-#include "trunks.h"
+#include "maps.h"
 
 #define MAX_TTL_SECONDS (10ULL * 365 * 24 * 3600)
 
@@ -149,10 +148,19 @@ static void print_trunk_json(const struct vfw_lpm_key *key,
 	json_object_end(j);
 }
 
+static int print_trunk(const void *key, const void *value, void *ctx)
+{
+	__u64 now = *(const __u64 *)ctx;
+
+	if (cli.json)
+		print_trunk_json(key, value, now);
+	else
+		print_trunk_plain(key, value, now);
+	return 0;
+}
+
 static int trunk_list(int argc, char **argv)
 {
-	struct vfw_lpm_key key, next, *prev = NULL;
-	struct vfw_trunk val;
 	__u64 now = vfw_now_ns();
 	int fd, rc;
 
@@ -167,16 +175,7 @@ static int trunk_list(int argc, char **argv)
 	else
 		printf("%-44s %-6s %-8s %s\n", "PREFIX", "ADMIT", "ORIGIN",
 		       "EXPIRES");
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val))
-			continue; /* deleted meanwhile */
-		if (cli.json)
-			print_trunk_json(&key, &val, now);
-		else
-			print_trunk_plain(&key, &val, now);
-	}
+	vfw_map_each(fd, VFW_MAP_TRUNKS, print_trunk, &now);
 	if (cli.json) {
 		json_array_end(&cli.jw);
 		json_finish(&cli.jw);

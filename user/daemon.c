@@ -31,9 +31,8 @@
 #include "pipeline.h"
 #include "ratelimit.h"
 #include "sender.h"
-#include "state.h"
+#include "maps.h"
 #include "trunk_rules.h"
-#include "trunks.h"
 
 #define NSEC              1000000000ULL
 #define POLL_MS           250
@@ -108,34 +107,25 @@ static void save_dirty_calls(struct daemon *d)
 	for (i = 0; i < d->n_dirty; i++) {
 		__u64 key = d->dirty[i];
 
+		int err;
+
 		if (vfw_tracker_export_call(t, key, &rec) == 0) {
-			if (bpf_map_update_elem(d->fds[VFW_MAP_CALLS], &key, &rec,
-						BPF_ANY))
+			err = vfw_call_save(d->fds[VFW_MAP_CALLS], key, &rec);
+			if (err)
 				pr_warn("cannot save call %llx: %s",
-					(unsigned long long)key, strerror(errno));
+					(unsigned long long)key, strerror(-err));
 		} else {
-			bpf_map_delete_elem(d->fds[VFW_MAP_CALLS], &key);
+			vfw_call_forget(d->fds[VFW_MAP_CALLS], key);
 		}
 	}
 	d->n_dirty = 0;
 }
 
-static void host_key(struct vfw_lpm_key *key, const __u8 addr[16])
-{
-	memset(key, 0, sizeof(*key));
-	key->prefixlen = 128;
-	memcpy(key->addr, addr, 16);
-}
-
 /*
  * A learned trunk is a host entry admitting SIP only: a registration
  * vouches for the registrar's signalling, and media is admitted per call
- * from the address its SDP negotiated. It is not added where a configured or
- * static prefix already covers the address: a narrower entry with an expiry
- * would shadow the wider one in the trie once it expires. (The lookup
- * answers with the longest covering prefix, the exact key's if there is
- * one.) An equal key of a DNS or operator entry is the precedence rule's
- * (user/trunks.h): the registration leaves it as it is.
+ * from the address its SDP negotiated. Whether an entry of another origin
+ * keeps the address is the map layer's rule (maps.h).
  */
 static void learn_trunk(struct daemon *d, const struct vfw_event *ev)
 {
@@ -148,10 +138,7 @@ static void learn_trunk(struct daemon *d, const struct vfw_event *ev)
 	int fd = d->fds[VFW_MAP_TRUNKS];
 	int rc;
 
-	host_key(&key, ev->addr);
-	if (bpf_map_lookup_elem(fd, &key, &cur) == 0 &&
-	    cur.origin != VFW_ORIGIN_LEARNED && !cur.expires_ns)
-		return;
+	vfw_lpm_host_key(&key, ev->addr);
 	rc = vfw_trunk_put(fd, &key, &val, &cur);
 	if (rc < 0)
 		pr_warn("cannot learn trunk: %s", strerror(-rc));
@@ -165,61 +152,39 @@ static void expire_trunk(struct daemon *d, const struct vfw_event *ev)
 {
 	struct vfw_lpm_key key;
 
-	host_key(&key, ev->addr);
+	vfw_lpm_host_key(&key, ev->addr);
 	vfw_trunk_del(d->fds[VFW_MAP_TRUNKS], &key, VFW_ORIGIN_LEARNED, NULL);
 }
 
 /* Opens or changes a call's pinhole; the idle clock restarts now. */
 static void put_pinhole(struct daemon *d, const struct vfw_event *ev)
 {
-	struct vfw_pinhole_key key;
-	struct vfw_pinhole val;
-	int fd = d->fds[VFW_MAP_PINHOLES];
 	__u64 now = vfw_now_ns();
+	struct vfw_pinhole_key key;
+	struct vfw_pinhole val = {
+		.expires_ns = ev->expires_ns,
+		.idle_ns = ev->idle_ns,
+		.created_ns = now,
+		.last_seen_ns = now,
+		.call_hash = ev->call_hash,
+		.origin = VFW_ORIGIN_CALL,
+	};
+	int rc;
 
 	vfw_pinhole_key_make(&key, ev->addr, ev->local_port, ev->proto);
-	if (bpf_map_lookup_elem(fd, &key, &val) == 0) {
-		/* an operator's permanent pinhole stays as it is */
-		if (val.origin == VFW_ORIGIN_STATIC && !val.expires_ns)
-			return;
-	} else {
-		memset(&val, 0, sizeof(val));
-		val.created_ns = now;
-	}
-	val.expires_ns = ev->expires_ns;
-	val.idle_ns = ev->idle_ns;
-	val.last_seen_ns = now;
-	val.call_hash = ev->call_hash;
-	val.origin = VFW_ORIGIN_CALL;
-	if (bpf_map_update_elem(fd, &key, &val, BPF_ANY))
-		pr_warn("cannot open pinhole: %s%s", strerror(errno),
-			errno == E2BIG ? " (pinhole table full)" : "");
+	rc = vfw_pinhole_put(d->fds[VFW_MAP_PINHOLES], &key, &val);
+	if (rc < 0)
+		pr_warn("cannot open pinhole: %s%s", strerror(-rc),
+			rc == -E2BIG ? " (pinhole table full)" : "");
 }
 
-/* Deletes fd's entry for key if it is this call's, of the given origin. */
-static void delete_if_calls(int fd, const struct vfw_pinhole_key *key,
-			    __u32 origin, __u64 call_hash)
-{
-	struct vfw_pinhole val;
-
-	if (bpf_map_lookup_elem(fd, key, &val) == 0 && val.origin == origin &&
-	    val.call_hash == call_hash)
-		bpf_map_delete_elem(fd, key);
-}
-
-/*
- * The call's pinhole, and the kernel's admission of the same address and
- * port for the same call: left alone, that would outlive the call by up to
- * announced_media seconds.
- */
 static void close_pinhole(struct daemon *d, const struct vfw_event *ev)
 {
 	struct vfw_pinhole_key key;
 
 	vfw_pinhole_key_make(&key, ev->addr, ev->local_port, ev->proto);
-	delete_if_calls(d->fds[VFW_MAP_PINHOLES], &key, VFW_ORIGIN_CALL, ev->call_hash);
-	delete_if_calls(d->fds[VFW_MAP_ADMISSIONS], &key, VFW_ORIGIN_ANNOUNCED,
-			ev->call_hash);
+	vfw_call_pinhole_close(d->fds[VFW_MAP_PINHOLES], d->fds[VFW_MAP_ADMISSIONS],
+			       &key, ev->call_hash);
 }
 
 static void log_event(struct daemon *d, const struct vfw_event *ev, __u64 now)
@@ -310,25 +275,22 @@ static int on_tap(void *ctx, void *data, size_t size)
 
 /* ---- config application ---- */
 
-/* Writes only the ports whose class changes, so live traffic sees no gap. */
 static int apply_ports(struct daemon *d)
 {
 	const struct vfw_config *c = &d->cfg;
-	struct vfw_port_class_entry cur, want;
-	int fd = d->fds[VFW_MAP_PORTS];
+	struct vfw_port_class_entry *want = calloc(VFW_PORT_SLOTS, sizeof(*want));
 	__u32 port;
+	int err;
 
+	if (!want)
+		return -ENOMEM;
 	for (port = 0; port < VFW_PORT_SLOTS; port++) {
-		want.udp = vfw_port_class_in(&c->sip_udp, &c->media_udp, port);
-		want.tcp = vfw_port_class_in(&c->sip_tcp, &c->media_tcp, port);
-		if (bpf_map_lookup_elem(fd, &port, &cur))
-			return -errno;
-		if (cur.udp == want.udp && cur.tcp == want.tcp)
-			continue;
-		if (bpf_map_update_elem(fd, &port, &want, BPF_ANY))
-			return -errno;
+		want[port].udp = vfw_port_class_in(&c->sip_udp, &c->media_udp, port);
+		want[port].tcp = vfw_port_class_in(&c->sip_tcp, &c->media_tcp, port);
 	}
-	return 0;
+	err = vfw_ports_write(d->fds[VFW_MAP_PORTS], want);
+	free(want);
+	return err;
 }
 
 static bool config_has_trunk(const struct vfw_config *c,
@@ -347,27 +309,36 @@ static bool config_has_trunk(const struct vfw_config *c,
 	return false;
 }
 
+struct stale_trunks {
+	const struct vfw_config *cfg;
+	struct vfw_lpm_key keys[VFW_CONFIG_MAX_STATIC];
+	unsigned n;
+};
+
+/* A config entry the file no longer lists. */
+static int find_stale(const void *key, const void *value, void *ctx)
+{
+	const struct vfw_trunk *t = value;
+	struct stale_trunks *st = ctx;
+	__u32 admit;
+
+	if (t->origin == VFW_ORIGIN_CONFIG && !config_has_trunk(st->cfg, key, &admit))
+		st->keys[st->n++] = *(const struct vfw_lpm_key *)key;
+	return st->n == VFW_CONFIG_MAX_STATIC;
+}
+
 /* Config trunks: add what the file lists, remove config entries it no longer does. */
 static int apply_trunks(struct daemon *d)
 {
-	struct vfw_lpm_key key, next, *prev = NULL, stale[VFW_CONFIG_MAX_STATIC];
+	struct stale_trunks stale = { .cfg = &d->cfg };
 	const struct vfw_config *c = &d->cfg;
 	int fd = d->fds[VFW_MAP_TRUNKS];
-	unsigned n_stale = 0, i;
-	struct vfw_trunk val;
-	__u32 admit;
+	struct vfw_lpm_key key;
+	unsigned i;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val) ||
-		    val.origin != VFW_ORIGIN_CONFIG)
-			continue;
-		if (!config_has_trunk(c, &key, &admit) && n_stale < VFW_CONFIG_MAX_STATIC)
-			stale[n_stale++] = key;
-	}
-	for (i = 0; i < n_stale; i++)
-		vfw_trunk_del(fd, &stale[i], VFW_ORIGIN_CONFIG, NULL);
+	vfw_map_each(fd, VFW_MAP_TRUNKS, find_stale, &stale);
+	for (i = 0; i < stale.n; i++)
+		vfw_trunk_del(fd, &stale.keys[i], VFW_ORIGIN_CONFIG, NULL);
 	for (i = 0; i < c->n_static && i < VFW_CONFIG_MAX_STATIC; i++) {
 		struct vfw_trunk t = {
 			.admit = c->statics[i].admit,
@@ -443,60 +414,55 @@ static int attach_all(struct daemon *d)
 	return 0;
 }
 
+struct restored {
+	struct vfw_tracker *t;
+	unsigned ok, bad;
+};
+
+static int restore_one(const void *key, const void *value, void *ctx)
+{
+	struct restored *r = ctx;
+
+	/* map contents are checked by the import, never trusted */
+	if (vfw_tracker_import_call(r->t, value) == 0)
+		r->ok++;
+	else
+		r->bad++;
+	return 0;
+}
+
 /* Calls that were live when the last daemon stopped. */
 static void restore_calls(struct daemon *d)
 {
-	struct vfw_tracker *t = vfw_pipeline_tracker(d->pipe);
-	int fd = d->fds[VFW_MAP_CALLS];
-	struct vfw_call_record rec;
-	__u64 key, next, *prev = NULL;
-	unsigned restored = 0, bad = 0;
+	struct restored r = { .t = vfw_pipeline_tracker(d->pipe) };
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &rec))
-			continue;
-		/* map contents are checked by the import, never trusted */
-		if (vfw_tracker_import_call(t, &rec) == 0)
-			restored++;
-		else
-			bad++;
-	}
-	if (restored || bad)
-		pr_info("restored %u live call%s from %s%s", restored,
-			restored == 1 ? "" : "s", d->cfg.pin_dir,
-			bad ? " (some records were unusable)" : "");
+	vfw_map_each(d->fds[VFW_MAP_CALLS], VFW_MAP_CALLS, restore_one, &r);
+	if (r.ok || r.bad)
+		pr_info("restored %u live call%s from %s%s", r.ok,
+			r.ok == 1 ? "" : "s", d->cfg.pin_dir,
+			r.bad ? " (some records were unusable)" : "");
 }
 
 /* ---- housekeeping ---- */
 
-static void gc_pinholes(struct daemon *d, __u64 now)
+static void log_pinhole_gone(const struct vfw_pinhole_key *key,
+			     const struct vfw_pinhole *val, void *ctx)
 {
-	static struct vfw_pinhole_key dead[MAX_GC_BATCH];
-	struct vfw_pinhole_key key, next, *prev = NULL;
-	int fd = d->fds[VFW_MAP_PINHOLES];
-	struct vfw_pinhole val;
-	unsigned n = 0, i;
+	__u64 now = *(const __u64 *)ctx;
 	char addr[VFW_ADDR_STRLEN];
 
-	while (n < MAX_GC_BATCH && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val) == 0 &&
-		    vfw_pinhole_expired(&val, now)) {
-			dead[n++] = key;
-			if (val.origin == VFW_ORIGIN_CALL)
-				pr_info("pinhole_close %s %s -> port %u (%s)",
-					vfw_proto_name(key.proto),
-					vfw_addr_str(key.addr, addr, sizeof(addr)),
-					key.local_port,
-					val.expires_ns && now >= val.expires_ns ?
-					"call time cap" : "media idle");
-		}
-	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &dead[i]);
+	if (val->origin == VFW_ORIGIN_CALL)
+		pr_info("pinhole_close %s %s -> port %u (%s)",
+			vfw_proto_name(key->proto),
+			vfw_addr_str(key->addr, addr, sizeof(addr)), key->local_port,
+			val->expires_ns && now >= val->expires_ns ?
+			"call time cap" : "media idle");
+}
+
+static void gc_pinholes(struct daemon *d, __u64 now)
+{
+	vfw_pinholes_gc(d->fds[VFW_MAP_PINHOLES], now, MAX_GC_BATCH,
+			log_pinhole_gone, &now);
 }
 
 /*
@@ -520,47 +486,51 @@ static void gc_trunks(struct daemon *d, __u64 now)
 
 #define TOP_DROP_SOURCES 5
 
+struct top_sources {
+	struct vfw_drop_key key[TOP_DROP_SOURCES];
+	__u64 samples[TOP_DROP_SOURCES];
+};
+
+static int rank_source(const void *key, const void *value, void *ctx)
+{
+	const struct vfw_drop_val *val = value;
+	struct top_sources *top = ctx;
+	int i, j;
+
+	for (i = 0; i < TOP_DROP_SOURCES && val->samples <= top->samples[i]; i++)
+		;
+	if (i == TOP_DROP_SOURCES)
+		return 0;
+	for (j = TOP_DROP_SOURCES - 1; j > i; j--) {
+		top->samples[j] = top->samples[j - 1];
+		top->key[j] = top->key[j - 1];
+	}
+	top->samples[i] = val->samples;
+	top->key[i] = *(const struct vfw_drop_key *)key;
+	return 0;
+}
+
 /*
  * The sampled drop sources since the last summary, the busiest first, as
  * "ADDR REASON ~PACKETS"; the map is emptied for the next interval.
  */
 static void drop_sources(struct daemon *d, char *line, size_t len)
 {
-	struct vfw_drop_key key, next, *prev = NULL, top_key[TOP_DROP_SOURCES];
-	__u64 top_n[TOP_DROP_SOURCES] = {};
+	struct top_sources top = {};
 	int fd = d->fds[VFW_MAP_DROP_SRC];
-	struct vfw_drop_val val;
 	char addr[VFW_ADDR_STRLEN];
 	size_t off = 0;
-	int i, j;
+	int i;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val))
-			continue;
-		for (i = 0; i < TOP_DROP_SOURCES && val.samples <= top_n[i]; i++)
-			;
-		if (i == TOP_DROP_SOURCES)
-			continue;
-		for (j = TOP_DROP_SOURCES - 1; j > i; j--) {
-			top_n[j] = top_n[j - 1];
-			top_key[j] = top_key[j - 1];
-		}
-		top_n[i] = val.samples;
-		top_key[i] = key;
-	}
-	/* Clear by always deleting the first key: deleting while walking skips. */
-	while (bpf_map_get_next_key(fd, NULL, &key) == 0)
-		if (bpf_map_delete_elem(fd, &key))
-			break;
+	vfw_map_each(fd, VFW_MAP_DROP_SRC, rank_source, &top);
+	vfw_map_clear(fd, VFW_MAP_DROP_SRC);
 	line[0] = '\0';
-	for (i = 0; i < TOP_DROP_SOURCES && top_n[i] && off < len; i++)
+	for (i = 0; i < TOP_DROP_SOURCES && top.samples[i] && off < len; i++)
 		off += snprintf(line + off, len - off, "%s%s %s ~%llu",
 				i ? ", " : "",
-				vfw_addr_str(top_key[i].addr, addr, sizeof(addr)),
-				vfw_reason_name(top_key[i].reason),
-				(unsigned long long)top_n[i] * VFW_DROP_SAMPLE_RATE);
+				vfw_addr_str(top.key[i].addr, addr, sizeof(addr)),
+				vfw_reason_name(top.key[i].reason),
+				(unsigned long long)top.samples[i] * VFW_DROP_SAMPLE_RATE);
 }
 
 /* One line per interval: what was dropped, by reason and by source. */

@@ -28,8 +28,7 @@
 #include "dnsmsg.h"
 #include "log.h"
 #include "names.h"
-#include "state.h"
-#include "trunks.h"
+#include "maps.h"
 
 #define NSEC               1000000000ULL
 #define QUERY_TIMEOUT_NS   (2 * NSEC)
@@ -653,36 +652,41 @@ struct have {
 	bool wanted;
 };
 
-static void host_key(struct vfw_lpm_key *key, const __u8 addr[16])
+struct snapshot {
+	struct have *h;
+	__u32 n, max;
+};
+
+static int snap_host(const void *key, const void *value, void *ctx)
 {
-	key->prefixlen = 128;
-	memcpy(key->addr, addr, 16);
+	const struct vfw_lpm_key *k = key;
+	struct snapshot *sn = ctx;
+
+	if (k->prefixlen != 128)
+		return 0;
+	sn->h[sn->n].val = *(const struct vfw_trunk *)value;
+	memcpy(sn->h[sn->n].addr, k->addr, 16);
+	return ++sn->n > sn->max;
 }
 
 /* The map's host entries (prefixlen 128; a lookup of those is exact). */
 static int map_snapshot(int fd, struct have **out, __u32 *n_out)
 {
-	struct vfw_lpm_key key, next, *prev = NULL;
-	struct have *h = NULL;
-	__u32 max = 0, n = 0, seen = 0;
+	struct snapshot sn = {};
+	int err;
 
-	if (vfw_map_max_entries(fd, &max))
+	if (vfw_map_max_entries(fd, &sn.max))
 		return -errno;
-	h = calloc(max + 1, sizeof(*h));
-	if (!h)
+	sn.h = calloc(sn.max + 1, sizeof(*sn.h));
+	if (!sn.h)
 		return -ENOMEM;
-	while (seen++ <= max && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (key.prefixlen != 128 || n > max)
-			continue;
-		if (bpf_map_lookup_elem(fd, &key, &h[n].val))
-			continue;   /* deleted meanwhile */
-		memcpy(h[n].addr, key.addr, 16);
-		n++;
+	err = vfw_map_each(fd, VFW_MAP_TRUNKS, snap_host, &sn);
+	if (err < 0) {
+		free(sn.h);
+		return err;
 	}
-	*out = h;
-	*n_out = n;
+	*out = sn.h;
+	*n_out = sn.n;
 	return 0;
 }
 
@@ -793,7 +797,7 @@ static void reconcile(struct vfw_dns *d)
 		if (cur && !memcmp(&cur->val, &w[i].val, sizeof(cur->val)))
 			continue;   /* ours already, as wanted */
 		/* the rule decides against the entry as it is now, not the snapshot */
-		host_key(&key, w[i].addr);
+		vfw_lpm_host_key(&key, w[i].addr);
 		rc = vfw_trunk_put(d->trunks_fd, &key, &w[i].val, &held);
 		conflict = rc == 0 && held.origin != VFW_ORIGIN_DNS;
 		for (j = 0; j < w[i].n_owner; j++) {
@@ -819,7 +823,7 @@ static void reconcile(struct vfw_dns *d)
 		if (h[i].wanted || h[i].val.origin != VFW_ORIGIN_DNS)
 			continue;
 		/* only if it is still ours: an operator may have taken the key meanwhile */
-		host_key(&key, h[i].addr);
+		vfw_lpm_host_key(&key, h[i].addr);
 		rc = vfw_trunk_del(d->trunks_fd, &key, VFW_ORIGIN_DNS, NULL);
 		if (rc < 0 && rc != -ENOENT)
 			pr_warn("dns: cannot delete %s from the trunks map: %s",

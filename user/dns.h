@@ -25,7 +25,7 @@
  *    entries run out. Retries back off from dns_min_ttl up to 5 minutes.
  *    A and AAAA count separately: a timed-out AAAA keeps the old IPv6
  *    addresses while the A answer replaces the IPv4 ones.
- *  - Map writes and deletes go through user/trunks.h, whose precedence
+ *  - Map writes and deletes go through user/maps.h, whose precedence
  *    (operator > DNS > learned) is checked against the entry as it is at
  *    that moment. Only entries with origin DNS are ever deleted. An equal
  *    key of the operator's (STATIC, CONFIG) is left alone and the address

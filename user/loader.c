@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "state.h"
+#include "maps.h"
 #include "voipfw.skel.h"
 
 const char *vfw_xdp_mode_name(enum vfw_xdp_mode mode)
@@ -63,34 +63,10 @@ struct pinned_before {
 static struct bpf_map *skel_map(struct voipfw_bpf *skel, enum vfw_map_id id)
 {
 	switch (id) {
-	case VFW_MAP_STATS:
-		return skel->maps.vfw_stats;
-	case VFW_MAP_PORTS:
-		return skel->maps.vfw_ports;
-	case VFW_MAP_TRUNKS:
-		return skel->maps.vfw_trunks;
-	case VFW_MAP_PINHOLES:
-		return skel->maps.vfw_pinholes;
-	case VFW_MAP_FRAGS:
-		return skel->maps.vfw_frags;
-	case VFW_MAP_IFACES:
-		return skel->maps.vfw_ifaces;
-	case VFW_MAP_RUNTIME:
-		return skel->maps.vfw_runtime;
-	case VFW_MAP_TAP:
-		return skel->maps.vfw_tap;
-	case VFW_MAP_TAP_STATS:
-		return skel->maps.vfw_tap_stats;
-	case VFW_MAP_CALLS:
-		return skel->maps.vfw_calls;
-	case VFW_MAP_DROP_SRC:
-		return skel->maps.vfw_drop_src;
-	case VFW_MAP_NEGOTIATIONS:
-		return skel->maps.vfw_negotiations;
-	case VFW_MAP_ADMISSIONS:
-		return skel->maps.vfw_admissions;
-	case VFW_MAP_REPLIES:
-		return skel->maps.vfw_replies;
+#define VFW_MAP_SKEL(id, pin, member, ...) \
+	case VFW_MAP_##id: return skel->maps.member;
+	VFW_MAP_LIST(VFW_MAP_SKEL)
+#undef VFW_MAP_SKEL
 	default:
 		return NULL;
 	}
@@ -125,7 +101,10 @@ static int setup_pins(struct voipfw_bpf *skel, const struct vfw_attach_opts *o,
 	for (id = 0; id < VFW_MAP_COUNT; id++) {
 		struct bpf_map *map = skel_map(skel, id);
 
-		err = vfw_pin_path(path, sizeof(path), dir, vfw_map_pin_name(id));
+		/* the map list (maps.h) against what the BPF code defines */
+		err = vfw_map_check(id, bpf_map__type(map), bpf_map__key_size(map),
+				    bpf_map__value_size(map), bpf_map__name(map));
+		err = err ?: vfw_pin_path(path, sizeof(path), dir, vfw_map_pin_name(id));
 		if (err)
 			return err;
 		fd = bpf_obj_get(path);
@@ -169,12 +148,9 @@ static int record_iface(int ifaces_fd, const struct vfw_attach_opts *o,
 		.monitor = o->monitor,
 		.attached_unix = time(NULL),
 	};
-	__u32 key = ifindex;
 
 	snprintf((char *)rec.name, sizeof(rec.name), "%s", o->ifname);
-	if (bpf_map_update_elem(ifaces_fd, &key, &rec, BPF_ANY))
-		return -errno;
-	return 0;
+	return vfw_iface_put(ifaces_fd, &rec);
 }
 
 /*
@@ -447,7 +423,7 @@ int vfw_attach(const struct vfw_attach_opts *o)
 	struct verifier_logs logs = {};
 	struct voipfw_bpf *skel = NULL;
 	char link_path[PATH_MAX];
-	int ifindex, link_fd = -1, ifaces_fd, err;
+	int ifindex, link_fd = -1, lock_fd, ifaces_fd, err;
 	bool loaded = false;
 	enum vfw_l2 l2 = VFW_L2_ETHERNET;
 
@@ -471,12 +447,16 @@ int vfw_attach(const struct vfw_attach_opts *o)
 	err = vfw_pin_dir_prepare(o->pin_dir);
 	if (err)
 		return err;
+	/* from "which maps are pinned" to the last pin and its first values */
+	lock_fd = vfw_pin_dir_lock(o->pin_dir);
+	if (lock_fd < 0)
+		return lock_fd;
 
 	skel = voipfw_bpf__open();
 	if (!skel) {
 		err = -errno;
 		pr_err("cannot open the BPF object: %s", strerror(-err));
-		return err;
+		goto cleanup;
 	}
 	skel->rodata->cfg_l2 = l2;
 	skel->rodata->cfg_monitor = o->monitor;
@@ -534,30 +514,21 @@ cleanup:
 		close(link_fd);
 	voipfw_bpf__destroy(skel);
 	verifier_logs_free(&logs);
+	vfw_pin_dir_unlock(lock_fd);
 	return err;
 }
 
 static void forget_iface(const char *pin_dir, const char *ifname)
 {
-	struct vfw_iface rec;
-	__u32 key, next, *prev = NULL;
 	int fd = vfw_map_open(pin_dir, VFW_MAP_IFACES);
 
 	if (fd < 0)
 		return;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &rec) == 0 &&
-		    strncmp((char *)rec.name, ifname, sizeof(rec.name)) == 0) {
-			bpf_map_delete_elem(fd, &key);
-			break;
-		}
-	}
+	vfw_iface_forget(fd, ifname);
 	close(fd);
 }
 
-int vfw_detach(const char *pin_dir, const char *ifname)
+static int detach_locked(const char *pin_dir, const char *ifname)
 {
 	char link_path[PATH_MAX];
 	int fd, err;
@@ -596,4 +567,16 @@ int vfw_detach(const char *pin_dir, const char *ifname)
 	forget_iface(pin_dir, ifname);
 	pr_info("detached from %s", ifname);
 	return 0;
+}
+
+int vfw_detach(const char *pin_dir, const char *ifname)
+{
+	int lock_fd = vfw_pin_dir_lock(pin_dir), err;
+
+	/* no directory: detach_locked says that nothing is attached */
+	if (lock_fd < 0 && lock_fd != -ENOENT)
+		return lock_fd;
+	err = detach_locked(pin_dir, ifname);
+	vfw_pin_dir_unlock(lock_fd);
+	return err;
 }

@@ -10,7 +10,7 @@
 #include "args.h"
 #include "cli.h"
 #include "log.h"
-#include "state.h"
+#include "maps.h"
 
 struct cli cli = {
 	.pin_dir = VFW_DEFAULT_PIN_DIR,

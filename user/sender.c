@@ -14,7 +14,7 @@
 #include "addr.h"
 #include "log.h"
 #include "ratelimit.h"
-#include "state.h"
+#include "maps.h"
 
 #define NSEC 1000000000ULL
 /* This host's addresses, re-read at most this often (on a miss only). */

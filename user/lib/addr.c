@@ -194,6 +194,13 @@ const char *vfw_addr_str(const __u8 addr[16], char *buf, size_t len)
 	return buf;
 }
 
+void vfw_lpm_host_key(struct vfw_lpm_key *key, const __u8 addr[16])
+{
+	memset(key, 0, sizeof(*key));
+	key->prefixlen = 128;
+	memcpy(key->addr, addr, 16);
+}
+
 void vfw_prefix_to_lpm_key(const struct vfw_prefix *p, struct vfw_lpm_key *key)
 {
 	memset(key, 0, sizeof(*key));

@@ -60,6 +60,8 @@ const char *vfw_lpm_key_str(const struct vfw_lpm_key *key, char *buf,
 			    size_t len);
 
 /* Trie key for a prefix, and the prefix for a trie key. */
+/* The trie key of exactly one address (prefixlen 128). */
+void vfw_lpm_host_key(struct vfw_lpm_key *key, const __u8 addr[16]);
 void vfw_prefix_to_lpm_key(const struct vfw_prefix *p, struct vfw_lpm_key *key);
 int vfw_lpm_key_to_prefix(const struct vfw_lpm_key *key, struct vfw_prefix *p);
 

@@ -21,7 +21,7 @@
  *  - Garbage collection removes only expired entries of the origins the
  *    collector owns (a mask of 1 << origin).
  *
- * Pure: no map access here (user/trunks.c applies it), so the unit tests
+ * Pure: no map access here (user/maps.c applies it), so the unit tests
  * reach every pair.
  */
 #ifndef VOIPFW_TRUNK_RULES_H
