@@ -27,7 +27,7 @@
 #include "addr.h"
 #include "args.h"
 #include "cli.h"
-#include "eventjson.h"
+#include "eventfmt.h"
 #include "pipeline.h"
 #include "sip.h"
 
@@ -248,77 +248,26 @@ static int take_locals(int *argc, char **argv, struct replay *r)
 
 /* ---- output ------------------------------------------------------------ */
 
-/* "12:00:01.250" in UTC, so output does not depend on the reader's zone. */
-static void fmt_clock(__u64 ns, char *buf, size_t len)
-{
-	time_t secs = (time_t)(ns / VFW_NS_PER_SEC);
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%03llu", tm.tm_hour, tm.tm_min,
-		 tm.tm_sec, (unsigned long long)(ns % VFW_NS_PER_SEC) / 1000000);
-}
-
-/* The one JSON rendering of an event (user/lib/eventjson.h), one per line. */
-static void print_json(const struct replay *r, const struct vfw_event *ev,
-		       const struct vfw_sip_obs *obs)
-{
-	char line[VFW_EVENT_JSON_MAX], *big;
-	int n = vfw_event_to_json(ev, r->now_ns, obs, line, sizeof(line));
-
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(line)) {
-		puts(line);
-		return;
-	}
-	big = malloc((size_t)n + 1);   /* longer than any event should be: still whole */
-	if (!big)
-		return;
-	vfw_event_to_json(ev, r->now_ns, obs, big, (size_t)n + 1);
-	puts(big);
-	free(big);
-}
-
-static void print_plain(const struct replay *r, const struct vfw_event *ev,
-			const struct vfw_sip_obs *obs)
-{
-	char clock[32], addr[SIP_ADDR_STRLEN], secs[32];
-	const char *proto = ev->proto == IPPROTO_TCP ? "tcp" : "udp";
-
-	fmt_clock(r->now_ns, clock, sizeof(clock));
-	printf("%s %s", clock, vfw_event_type_name(ev->type));
-	sip_addr_format(ev->addr, addr, sizeof(addr));
-	if (vfw_event_is_trunk(ev->type)) {
-		printf(" %s %s", proto, addr);
-		if (obs)
-			printf(" port %u", obs->remote_port);
-	} else if (vfw_event_is_pinhole(ev->type)) {
-		printf(" %s %s -> local %u", proto, addr, ev->local_port);
-		if (ev->provisional)
-			printf(" provisional");
-	} else {
-		printf(": %s", ev->text);
-	}
-	if (ev->call_id[0])
-		printf(" call %s", ev->call_id);
-	if (vfw_event_has_expiry(ev, r->now_ns)) {
-		vfw_fmt_seconds(ev->expires_ns - r->now_ns, secs, sizeof(secs));
-		printf(" expires in %ss", secs);
-	}
-	printf(" (%s)\n", ev->reason ? ev->reason : "");
-}
-
+/* One line per event in the one rendering (eventfmt.h): JSON, or plain after the clock. */
 static void on_event(void *ctx, const struct vfw_event *ev)
 {
 	struct replay *r = ctx;
-	const struct vfw_sip_obs *obs = r->pipe ? vfw_pipeline_current_obs(r->pipe) : NULL;
+	time_t secs = (time_t)(r->now_ns / VFW_NS_PER_SEC);
+	char line[VFW_EVENT_JSON_MAX];
+	struct tm tm;
 
 	r->events++;
-	if (cli.json)
-		print_json(r, ev, obs);
-	else
-		print_plain(r, ev, obs);
+	if (cli.json) {
+		vfw_event_to_json(ev, r->now_ns, vfw_pipeline_current_obs(r->pipe),
+				  line, sizeof(line));
+		puts(line);
+		return;
+	}
+	/* "12:00:01.250" in UTC, so output does not depend on the reader's zone */
+	vfw_event_to_text(ev, r->now_ns, line, sizeof(line));
+	gmtime_r(&secs, &tm);
+	printf("%02d:%02d:%02d.%03llu %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	       (unsigned long long)(r->now_ns % VFW_NS_PER_SEC) / 1000000, line);
 }
 
 /* ---- the clock ------------------------------------------------------------ */

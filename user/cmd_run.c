@@ -98,7 +98,7 @@ static int set_ifaces(struct vfw_config *cfg, const char *list)
 
 int do_run(int argc, char **argv)
 {
-	struct vfw_daemon_opts o = {};
+	struct vfw_daemon_opts o = { .json_events = cli.json };
 	const char *iface = NULL;
 	int rc;
 

@@ -25,6 +25,7 @@
 
 #include "addr.h"
 #include "dns.h"
+#include "eventfmt.h"
 #include "loader.h"
 #include "log.h"
 #include "names.h"
@@ -43,6 +44,7 @@
 struct daemon {
 	struct vfw_config cfg;
 	const char *config_path;
+	bool json_events;           /* --json: events as JSON lines on stdout */
 	int fds[VFW_MAP_COUNT];
 	struct ring_buffer *rb;
 	struct vfw_pipeline *pipe;
@@ -187,46 +189,35 @@ static void close_pinhole(struct daemon *d, const struct vfw_event *ev)
 			       &key, ev->call_hash);
 }
 
+/*
+ * Every event is one line in the one rendering (eventfmt.h): with --json a
+ * JSON line on stdout, flushed so a pipe or the journal gets it whole at
+ * once; else plain on stderr, trunks and pinholes at info, warnings at warn.
+ */
 static void log_event(struct daemon *d, const struct vfw_event *ev, __u64 now)
 {
-	__u32 suppressed;
-	char addr[VFW_ADDR_STRLEN];
-	const char *name = vfw_event_type_name(ev->type);
+	char line[VFW_EVENT_JSON_MAX];
+	__u32 suppressed = 0;
 
-	vfw_addr_str(ev->addr, addr, sizeof(addr));
-	switch (ev->type) {
-	case VFW_EV_TRUNK_LEARN:
-	case VFW_EV_TRUNK_REFRESH:
-		pr_info("%s %s expires in %llus (%s)", name, addr,
-			(unsigned long long)(ev->expires_ns > now ?
-					     (ev->expires_ns - now) / NSEC : 0),
-			ev->reason);
-		break;
-	case VFW_EV_TRUNK_EXPIRE:
-		pr_info("%s %s (%s)", name, addr, ev->reason);
-		break;
-	case VFW_EV_PINHOLE_OPEN:
-	case VFW_EV_PINHOLE_UPDATE:
-		pr_info("%s %s %s -> port %u call %s idle %llus%s (%s)", name,
-			vfw_proto_name(ev->proto), addr, ev->local_port,
-			ev->call_id, (unsigned long long)(ev->idle_ns / NSEC),
-			ev->provisional ? " provisional" : "", ev->reason);
-		break;
-	case VFW_EV_PINHOLE_CLOSE:
-		pr_info("%s %s %s -> port %u call %s (%s)", name,
-			vfw_proto_name(ev->proto), addr, ev->local_port,
-			ev->call_id, ev->reason);
-		break;
-	default:
-		/* packets cause these: bounded, so a flood cannot fill the log */
-		if (!vfw_ratelimit_allow(&d->warnings, ev->reason, now, &suppressed))
-			break;
-		if (suppressed)
-			pr_warn("(%u more '%s' warnings were not logged)", suppressed,
-				ev->reason ? ev->reason : "other");
-		pr_warn("%s%s%s", ev->text, ev->call_id[0] ? " call " : "",
-			ev->call_id);
+	/* packets cause warnings: bounded, so a flood cannot fill the log */
+	if (ev->type == VFW_EV_WARNING &&
+	    !vfw_ratelimit_allow(&d->warnings, ev->reason, now, &suppressed))
+		return;
+	if (suppressed)
+		pr_warn("(%u more '%s' warnings were not logged)", suppressed,
+			ev->reason ? ev->reason : "other");
+	if (d->json_events) {
+		vfw_event_to_json(ev, now, vfw_pipeline_current_obs(d->pipe), line,
+				  sizeof(line));
+		printf("%s\n", line);
+		fflush(stdout);
+		return;
 	}
+	vfw_event_to_text(ev, now, line, sizeof(line));
+	if (ev->type == VFW_EV_WARNING)   /* the logger tags warnings itself */
+		pr_warn("%s", line + strlen(VFW_EVENT_WARNING_TAG));
+	else
+		pr_info("%s", line);
 }
 
 static void on_event(void *ctx, const struct vfw_event *ev)
@@ -675,6 +666,7 @@ int vfw_daemon_run(const struct vfw_daemon_opts *opts)
 		d->fds[i] = -1;
 	d->cfg = opts->cfg;
 	d->config_path = opts->config_path;
+	d->json_events = opts->json_events;
 	vfw_log_set_level(d->cfg.log_level);
 
 	/*

@@ -3,11 +3,14 @@
 #ifndef VOIPFW_DAEMON_H
 #define VOIPFW_DAEMON_H
 
+#include <stdbool.h>
+
 #include "config.h"
 
 struct vfw_daemon_opts {
 	const char *config_path;   /* NULL: built-in defaults */
 	struct vfw_config cfg;     /* parsed file + command-line overrides */
+	bool json_events;          /* events as JSON lines on stdout (global --json) */
 };
 
 /* Built-in defaults, then the file (if any) on top; logs errors. */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "eventjson.h"
+#include "eventfmt.h"
 #include "sip.h"
 #include "tracker.h"
 
@@ -25,7 +25,7 @@ struct state {
 	uint64_t idle_ns; /* the configured idle timeout */
 };
 
-/* Every event renders whole within VFW_EVENT_JSON_MAX, with no raw control byte. */
+/* Every event renders whole in both forms, with no raw control byte. */
 static void render(const struct vfw_event *ev)
 {
 	char json[VFW_EVENT_JSON_MAX];
@@ -37,6 +37,13 @@ static void render(const struct vfw_event *ev)
 		abort();
 	for (i = 0; i < n; i++)
 		if ((unsigned char)json[i] < 0x20)
+			abort();
+	/* the plain line: whole within VFW_EVENT_PLAIN_MAX, printable ASCII only */
+	n = vfw_event_to_text(ev, 0, json, VFW_EVENT_PLAIN_MAX);
+	if (n <= 0 || n >= VFW_EVENT_PLAIN_MAX || (int)strlen(json) != n)
+		abort();
+	for (i = 0; i < n; i++)
+		if ((unsigned char)json[i] < 0x20 || (unsigned char)json[i] > 0x7e)
 			abort();
 }
 

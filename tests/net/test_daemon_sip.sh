@@ -37,11 +37,40 @@ doc = json.loads(sys.stdin.buffer.read().decode("utf-8", "strict"))
 print(sum(1 for p in doc if p["origin"] == "call" and want.match(p.get("call_id", ""))))'
 }
 
+# The first daemon runs with --json (its events as JSON lines on stdout, to
+# $EVENTS; its other messages stay on stderr, in $DLOG), the restarted one
+# plain. Prints "LINES BAD OPENS TRUNK": JSON lines, lines that are not
+# strict UTF-8 JSON objects, pinhole_open events of the odd call (its
+# Call-ID with U+FFFD as pinhole list gives it), trunk_learn events of ARG1.
+EVENTS="$TMP/events.jsonl"
+printf '#!/bin/sh\nexec "%s" --json "$@" >>"%s"\n' "$VOIPFW" "$EVENTS" >"$TMP/voipfw-json"
+chmod +x "$TMP/voipfw-json"
+json_events() {
+	python3 - "$EVENTS" "$1" <<'PY'
+import json, re, sys
+R = "\ufffd"
+odd = re.compile(r"call[0-9]+-caf\u00e9-" + R * 2 + "-" + R * 2 + "-" + R * 3 +
+                 "-\u009b-" + R * 2 + "@test$")
+lines = open(sys.argv[1], "rb").read().splitlines()
+bad = opens = trunk = 0
+for raw in lines:
+    try:
+        ev = json.loads(raw.decode("utf-8"))
+        assert isinstance(ev, dict) and "event" in ev and "time" in ev
+    except (ValueError, AssertionError):
+        bad += 1
+        continue
+    opens += ev["event"] == "pinhole_open" and bool(odd.match(ev.get("call_id", "")))
+    trunk += ev["event"] == "trunk_learn" and ev.get("remote") == sys.argv[2]
+print(len(lines), bad, opens, trunk)
+PY
+}
+
 pinholes_from() {  # number of pinholes whose remote is ADDR
 	fw -j pinhole list | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['remote']=='$1' and p['origin']=='call'))"
 }
 
-start_daemon
+VOIPFW="$TMP/voipfw-json" start_daemon
 check "status after run: wan0 enforcing" 1 "$(fw status | grep -c 'interface wan0 .*enforcing')"
 
 # 1. Before registration the ISP is nobody: its INVITE is dropped.
@@ -86,6 +115,12 @@ check "pinhole list --json: a non-UTF-8 Call-ID as strict UTF-8 with U+FFFD" 2 "
 fw pinhole list >"$TMP/table"   # pinholes and the call's media admissions
 check "pinhole list table: the Call-ID in printable ASCII only" "yes 0" \
 	"$(LC_ALL=C grep -q 'call[0-9]*-caf??-??-??-???-??-??@test' "$TMP/table" && echo yes) $(LC_ALL=C grep -c '[^ -~]' "$TMP/table")"
+read -r n_json bad_json opens_json trunk_json <<<"$(json_events 203.0.113.10)"
+check "--json run: every event line is strict UTF-8 JSON" "yes 0" \
+	"$([ "$n_json" -ge 3 ] && echo yes || echo "no ($n_json lines)") $bad_json"
+check "--json run: the odd call's pinhole_open events, Call-ID with U+FFFD" 2 "$opens_json"
+check "--json run: the registrar's trunk_learn event" 1 "$trunk_json"
+check "--json run: no event line on stderr" 0 "$(grep -c 'pinhole_open\|trunk_learn' "$DLOG")"
 check "status shows the live call record" 1 \
 	"$(fw -j status | python3 -c "import json,sys; print(json.load(sys.stdin)['maps']['calls']['entries'])")"
 sleep 0.5
@@ -127,6 +162,9 @@ check "every RTP packet of the call arrived across kill -9 and restart" "$sent" 
 check "BYE answered" bye-ok "$(tail -1 "$TMP/caller.out")"
 sleep 0.3
 check "BYE closed the restored call's pinholes" 0 "$(pinholes_from 203.0.113.20)"
+# The restarted daemon logs plain: the Call-ID's bytes outside 0x20-0x7e as \xNN.
+check "plain log: the BYE's pinhole_close lines with the Call-ID escaped" 2 \
+	"$(grep -cE 'pinhole_close udp 203\.0\.113\.20 -> port 1000[01] idle [0-9]+s call call[0-9]+-caf\\xc3\\xa9-\\xff\\xfe-\\xc0\\xaf-\\xed\\xa0\\x80-\\xc2\\x9b-\\xe2\\x82@test \(BYE received\)' "$DLOG")"
 check "media after BYE is dropped" 0 "$(delivered isp 203.0.113.20 203.0.113.1 10000)"
 
 # 5. Egress media learning (for SRTP/TLS, where SDP is unreadable): media
@@ -143,6 +181,8 @@ N=640 delivered scanner 203.0.113.66 203.0.113.1 5060 >/dev/null
 for _ in $(seq 130); do grep -q "top sources.*203.0.113.66" "$DLOG" && break; sleep 0.1; done
 check "drop summary names the scanner as top source" yes \
 	"$(grep "top sources" "$DLOG" | grep -q '203.0.113.66 drop-no-trust' && echo yes || echo no)"
+
+check "plain log: printable ASCII only (and tabs)" 0 "$(LC_ALL=C grep -c $'[^ -~\t]' "$DLOG")"
 
 echo "daemon log:"; sed 's/^/  /' "$DLOG"
 net_summary daemon

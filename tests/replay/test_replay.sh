@@ -173,8 +173,9 @@ fi
 
 # Plain output: one human-readable line per decision, same order.
 "$VOIPFW" replay "$work/basic_raw.pcap" >"$work/plain.out" 2>/dev/null
-first='12:00:00.150 trunk_learn udp 198.51.100.1 port 5060 expires in 660s (registered)'
-inbound='12:00:03.360 pinhole_open udp 198.51.100.50 -> local 10000 call in-1@trunk expires in 14397.79s (SDP sent)'
+# (user/lib/eventfmt.h: the daemon's log lines, after the capture's clock)
+first='12:00:00.150 trunk_learn 198.51.100.1 expires in 660s (registered)'
+inbound='12:00:03.360 pinhole_open udp 198.51.100.50 -> port 10000 idle 60s call in-1@trunk expires in 14397.79s (SDP sent)'
 if [ "$(wc -l <"$work/plain.out")" -eq 13 ] && [ "$(head -n 1 "$work/plain.out")" = "$first" ] &&
    [ "$(sed -n 2p "$work/plain.out")" = "$inbound" ]; then
 	ok "plain_output"
@@ -205,6 +206,18 @@ then
 	ok "non_utf8_call_id_json"
 else
 	fail "non_utf8_call_id_json"; cat "$work/odd.check" "$work/odd.err"
+fi
+
+# Issue 11, plain: the same capture prints printable ASCII only, every byte
+# outside 0x20-0x7e of the Call-ID as \xNN (a raw 0x9b is a terminal's CSI).
+"$VOIPFW" replay "$work/odd_bytes_raw.pcap" >"$work/odd.out" 2>>"$work/odd.err"
+odd='odd-caf\xc3\xa9-\xff\xfe-\xc0\xaf-\xed\xa0\x80-\xf4\x90\x80\x80-\xc2\x9b-\xe2\x82@trunk'
+if [ "$(LC_ALL=C grep -c '[^ -~]' "$work/odd.out")" = 0 ] &&
+   [ "$(grep -cF " call $odd " "$work/odd.out")" = 4 ] &&
+   [ "$(grep -cE ' call x{126}\\xe2\\x82 ' "$work/odd.out")" = 8 ]; then
+	ok "non_utf8_call_id_plain_ascii"
+else
+	fail "non_utf8_call_id_plain_ascii"; cat -v "$work/odd.out"
 fi
 
 expect_error missing_file   1 "$work/nope.pcap"        -- "$work/nope.pcap"

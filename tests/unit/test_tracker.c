@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "sip.h"
-#include "eventjson.h"
+#include "eventfmt.h"
 #include "tracker.h"
 #include "addr.h"
 

@@ -236,7 +236,7 @@ struct vfw_sink {
 /* "trunk_learn", "trunk_refresh", "trunk_expire", "pinhole_open", ... "warning" */
 const char *vfw_event_type_name(enum vfw_event_type type);
 
-/* The JSON rendering of an event: eventjson.h. */
+/* The JSON and plain-text renderings of an event: eventfmt.h. */
 
 /* Stable 64-bit hash (FNV-1a) of a Call-ID; never 0. */
 __u64 vfw_call_hash(struct sv call_id);
