@@ -436,24 +436,36 @@ static void restore_calls(struct daemon *d)
 
 /* ---- housekeeping ---- */
 
+struct gc_pass {
+	struct daemon *d;
+	__u64 now;
+};
+
+/* A call's pinhole the kernel map let expire, told as the tracker's events are. */
 static void log_pinhole_gone(const struct vfw_pinhole_key *key,
 			     const struct vfw_pinhole *val, void *ctx)
 {
-	__u64 now = *(const __u64 *)ctx;
-	char addr[VFW_ADDR_STRLEN];
+	const struct gc_pass *g = ctx;
+	struct vfw_event ev = {
+		.type = VFW_EV_PINHOLE_CLOSE,
+		.proto = key->proto,
+		.local_port = key->local_port,
+		.call_hash = val->call_hash,
+		.reason = val->expires_ns && g->now >= val->expires_ns ?
+			  "call time cap" : "media idle",
+	};
 
+	memcpy(ev.addr, key->addr, sizeof(ev.addr));
 	if (val->origin == VFW_ORIGIN_CALL)
-		pr_info("pinhole_close %s %s -> port %u (%s)",
-			vfw_proto_name(key->proto),
-			vfw_addr_str(key->addr, addr, sizeof(addr)), key->local_port,
-			val->expires_ns && now >= val->expires_ns ?
-			"call time cap" : "media idle");
+		log_event(g->d, &ev, g->now);
 }
 
 static void gc_pinholes(struct daemon *d, __u64 now)
 {
+	struct gc_pass g = { d, now };
+
 	vfw_pinholes_gc(d->fds[VFW_MAP_PINHOLES], now, MAX_GC_BATCH,
-			log_pinhole_gone, &now);
+			log_pinhole_gone, &g);
 }
 
 /*
