@@ -2,101 +2,180 @@
 #include "args.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
-static void remove_words(int *argc, char **argv, int at, int count)
+/* Keeps the first error only: it names the word the user got wrong. */
+static __attribute__((format(printf, 2, 3)))
+void fail(struct args_res *r, const char *fmt, ...)
 {
-	int i;
+	va_list ap;
 
-	for (i = at; i + count < *argc; i++)
-		argv[i] = argv[i + count];
-	*argc -= count;
-	argv[*argc] = NULL;
+	if (r->err[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
 }
 
-static bool is_short(const char *word, char short_name)
+/* "--name", "--name=VALUE" (*value points past '=') or "-s". */
+static const struct args_opt *find_opt(const struct args_opt *opts,
+				       const char *word, const char **value)
 {
-	return short_name && word[0] == '-' && word[1] == short_name &&
-	       word[2] == '\0';
+	const char *eq = strchr(word, '=');
+	size_t n = eq ? (size_t)(eq - word - 2) : strlen(word) - 2;
+
+	*value = NULL;
+	for (; opts && opts->name; opts++) {
+		if (word[1] == '-' && strlen(opts->name) == n &&
+		    !strncmp(word + 2, opts->name, n)) {
+			*value = eq ? eq + 1 : NULL;
+			return opts;
+		}
+		if (word[1] != '-' && word[1] == opts->short_name && !word[2])
+			return opts;
+	}
+	return NULL;
 }
 
-/* "--name" exactly, or "--name=..." (then *inline_value points past '='). */
-static bool is_long(const char *word, const char *name,
-		    const char **inline_value)
+/* A metavar such as "udp|tcp" lists the only values accepted. */
+static bool is_choice_list(const char *m)
 {
-	size_t n = strlen(name);
+	return strchr(m, '|') && strspn(m, "abcdefghijklmnopqrstuvwxyz|-") == strlen(m);
+}
 
-	*inline_value = NULL;
-	if (strncmp(word, "--", 2) || strncmp(word + 2, name, n))
-		return false;
-	if (word[2 + n] == '\0')
-		return true;
-	if (word[2 + n] == '=') {
-		*inline_value = word + 3 + n;
-		return true;
+static bool in_choices(const char *m, const char *v)
+{
+	size_t n = strlen(v);
+
+	while (n) {
+		if (!strncmp(m, v, n) && (m[n] == '|' || !m[n]))
+			return true;
+		m = strchr(m, '|');
+		if (!m++)
+			break;
 	}
 	return false;
 }
 
-int args_take_value(int *argc, char **argv, const char *name, char short_name,
-		    const char **value)
+static void take_value(const struct args_opt *o, const char *value,
+		       struct args_res *r, int k)
 {
-	const char *inline_value;
-	int i = 0, found = 0;
-
-	while (i < *argc) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (is_long(argv[i], name, &inline_value) && inline_value) {
-			*value = inline_value;
-			remove_words(argc, argv, i, 1);
-			found = 1;
-			continue;
-		}
-		if (is_long(argv[i], name, &inline_value) ||
-		    is_short(argv[i], short_name)) {
-			if (i + 1 >= *argc)
-				return -EINVAL;
-			*value = argv[i + 1];
-			remove_words(argc, argv, i, 2);
-			found = 1;
-			continue;
-		}
-		i++;
-	}
-	return found;
+	if (is_choice_list(o->metavar) && !in_choices(o->metavar, value))
+		fail(r, "--%s must be %s, not '%s'", o->name, o->metavar, value);
+	else if ((o->flags & ARGS_MANY) && r->n_many == ARGS_MAX_MANY)
+		fail(r, "at most %d --%s", ARGS_MAX_MANY, o->name);
+	else if (o->flags & ARGS_MANY)
+		r->val[k] = r->many[r->n_many++] = value;
+	else
+		r->val[k] = value;
 }
 
-int args_take_flag(int *argc, char **argv, const char *name, char short_name)
+int args_parse(const struct args_opt *opts, unsigned mode, int *argc,
+	       char **argv, struct args_res *r)
 {
-	const char *inline_value;
-	int i = 0, found = 0;
+	bool seen[ARGS_MAX_OPTS] = { false };
+	int in = 0, out = 0, k;
 
-	while (i < *argc) {
-		if (strcmp(argv[i], "--") == 0)
+	memset(r, 0, sizeof(*r));
+	for (k = 0; opts && opts[k].name && k < ARGS_MAX_OPTS; k++)
+		r->val[k] = opts[k].def;
+	while (in < *argc) {
+		char *word = argv[in++];
+		const struct args_opt *o;
+		const char *value;
+
+		if (!strcmp(word, "--")) {
+			if (mode & ARGS_PARTIAL)
+				argv[out++] = word;
+			while (in < *argc)
+				argv[out++] = argv[in++];
 			break;
-		if ((is_long(argv[i], name, &inline_value) && !inline_value) ||
-		    is_short(argv[i], short_name)) {
-			remove_words(argc, argv, i, 1);
-			found = 1;
+		}
+		o = word[0] == '-' && word[1] ? find_opt(opts, word, &value) : NULL;
+		if (!o) {
+			if (word[0] == '-' && word[1] && !(mode & ARGS_PARTIAL))
+				fail(r, "unknown option '%s'", word);
+			argv[out++] = word;
 			continue;
 		}
-		i++;
+		k = o - opts;
+		seen[k] = true;
+		if (!o->metavar && value)
+			fail(r, "option --%s takes no value", o->name);
+		else if (!o->metavar)
+			r->val[k] = word;
+		else if (!value && in == *argc)
+			fail(r, "option %s needs %s", word, o->metavar);
+		else
+			take_value(o, value ? value : argv[in++], r, k);
 	}
-	return found;
+	*argc = out;
+	argv[out] = NULL;
+	for (k = 0; opts && opts[k].name; k++)
+		if ((opts[k].flags & ARGS_REQUIRED) && !seen[k])
+			fail(r, "missing --%s %s", opts[k].name, opts[k].metavar);
+	return r->err[0] ? -EINVAL : 0;
 }
 
-const char *args_first_option(int argc, char **argv)
+/* Counts the words c->words asks for; names the first one missing. */
+static void check_words(const char *w, int argc, char **argv,
+			struct args_res *r)
 {
-	int i;
+	int need = 0, max = 0;
+	bool rest = false;
 
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
+	while (w && *w) {
+		size_t n = strcspn(w, " ");
+
+		if (n >= 3 && !strncmp(w + n - 3, "...", 3))
+			rest = true;
+		if (w[0] != '[' && need++ == argc)
+			fail(r, "missing %.*s", (int)n, w);
+		max++;
+		w += n + strspn(w + n, " ");
+	}
+	if (!rest && argc > max)
+		fail(r, "unexpected argument '%s'", argv[max]);
+}
+
+int args_parse_cmd(const struct args_cmd *c, int *argc, char **argv,
+		   struct args_res *r)
+{
+	if (args_parse(c->opts, 0, argc, argv, r))
+		return -EINVAL;
+	check_words(c->words, *argc, argv, r);
+	return r->err[0] ? -EINVAL : 0;
+}
+
+static bool names(const struct args_cmd *c, const char *word, bool prefix)
+{
+	if (prefix)
+		return args_is_prefix(word, c->name) ||
+		       (c->alias && args_is_prefix(word, c->alias));
+	return !strcmp(word, c->name) || (c->alias && !strcmp(word, c->alias));
+}
+
+const struct args_cmd *args_find_cmd(const struct args_cmd *group,
+				     const char *word, bool *ambiguous)
+{
+	const struct args_cmd *const *s, *match = NULL;
+
+	*ambiguous = false;
+	for (s = group->sub; s && *s; s++)
+		if (names(*s, word, false))
+			return *s;
+	for (s = group->sub; s && *s; s++) {
+		if (!names(*s, word, true))
+			continue;
+		if (match) {
+			*ambiguous = true;
 			return NULL;
-		if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return argv[i];
+		}
+		match = *s;
 	}
-	return NULL;
+	return match;
 }
 
 bool args_is_prefix(const char *word, const char *name)
