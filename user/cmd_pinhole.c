@@ -361,35 +361,6 @@ static int pinhole_flush(int argc, char **argv)
 
 #define PROTO_OPT { "proto", 0, "udp|tcp", "the local port's protocol", "udp" }
 
-static const struct args_cmd pinhole_add_cmd = {
-	.name = "add", .words = "REMOTE_IP LOCAL_PORT", .fn = pinhole_add,
-	.summary = "let REMOTE_IP reach LOCAL_PORT (a protected port)",
-	.opts = (const struct args_opt[]) {
-		[P_PROTO] = PROTO_OPT,
-		[P_TTL] = { "ttl", 0, "SECONDS", "close it after SECONDS, 0 = never",
-			    CLI_STR(DEFAULT_TTL_SECONDS) },
-		[P_IDLE] = { "idle", 0, "SECONDS",
-			     "close it after SECONDS without a packet (default: never)" },
-		{ NULL },
-	},
-};
-
-static const struct args_cmd pinhole_del_cmd = {
-	.name = "del", .words = "REMOTE_IP LOCAL_PORT", .fn = pinhole_del,
-	.summary = "close that pinhole",
-	.opts = (const struct args_opt[]) { [P_PROTO] = PROTO_OPT, { NULL } },
-};
-
-static const struct args_cmd pinhole_list_cmd = {
-	.name = "list", .alias = "show", .fn = pinhole_list,
-	.summary = "pinholes, admissions and reply pinholes, with their counters",
-};
-
-static const struct args_cmd pinhole_flush_cmd = {
-	.name = "flush", .fn = pinhole_flush,
-	.summary = "remove all three kinds",
-};
-
 const struct args_cmd pinhole_cmd = {
 	.name = "pinhole", .summary = "per-source openings of one local port",
 	.text = "A pinhole lets REMOTE_IP reach LOCAL_PORT (a protected port) on the WAN\n"
@@ -398,7 +369,31 @@ const struct args_cmd pinhole_cmd = {
 		"them) and reply pinholes (origin reply: SIP responses from where one of\n"
 		"our requests went, REMOTE_IP:PORT).",
 	.sub = (const struct args_cmd *const[]) {
-		&pinhole_add_cmd, &pinhole_del_cmd, &pinhole_list_cmd,
-		&pinhole_flush_cmd, NULL,
+		&(const struct args_cmd) {
+			.name = "add", .words = "REMOTE_IP LOCAL_PORT", .fn = pinhole_add,
+			.summary = "let REMOTE_IP reach LOCAL_PORT (a protected port)",
+			.opts = (const struct args_opt[]) {
+				[P_PROTO] = PROTO_OPT,
+				[P_TTL] = { "ttl", 0, "SECONDS", "close it after SECONDS, 0 = never",
+					    CLI_STR(DEFAULT_TTL_SECONDS) },
+				[P_IDLE] = { "idle", 0, "SECONDS",
+					     "close it after SECONDS without a packet (default: never)" },
+				{ NULL },
+			},
+		},
+		&(const struct args_cmd) {
+			.name = "del", .words = "REMOTE_IP LOCAL_PORT", .fn = pinhole_del,
+			.summary = "close that pinhole",
+			.opts = (const struct args_opt[]) { [P_PROTO] = PROTO_OPT, { NULL } },
+		},
+		&(const struct args_cmd) {
+			.name = "list", .alias = "show", .fn = pinhole_list,
+			.summary = "pinholes, admissions and reply pinholes, with their counters",
+		},
+		&(const struct args_cmd) {
+			.name = "flush", .fn = pinhole_flush,
+			.summary = "remove all three kinds",
+		},
+		NULL,
 	},
 };

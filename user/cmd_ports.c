@@ -159,32 +159,27 @@ static int ports_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const struct args_cmd ports_list_cmd = {
-	.name = "list", .alias = "show", .fn = ports_list,
-	.summary = "the protected ports, as ranges",
-};
-
-static const struct args_cmd ports_set_cmd = {
-	.name = "set", .words = "sip|media udp|tcp PORT[-PORT]", .fn = ports_set,
-	.summary = "protect ports: sip admits trunks, media trunks and pinholes",
-};
-
-static const struct args_cmd ports_clear_cmd = {
-	.name = "clear", .words = "udp|tcp PORT[-PORT]", .fn = ports_clear,
-	.summary = "make ports unprotected",
-};
-
-static const struct args_cmd ports_reset_cmd = {
-	.name = "reset", .fn = ports_reset,
-	.summary = "restore the defaults: sip udp 5060, sip tcp 5060-5061, media udp "
-		   CLI_STR(VFW_DEFAULT_MEDIA_FIRST) "-" CLI_STR(VFW_DEFAULT_MEDIA_LAST),
-};
-
 const struct args_cmd ports_cmd = {
 	.name = "ports", .summary = "which destination ports are protected",
 	.text = "Changes take effect on the next packet.",
 	.sub = (const struct args_cmd *const[]) {
-		&ports_list_cmd, &ports_set_cmd, &ports_clear_cmd, &ports_reset_cmd,
+		&(const struct args_cmd) {
+			.name = "list", .alias = "show", .fn = ports_list,
+			.summary = "the protected ports, as ranges",
+		},
+		&(const struct args_cmd) {
+			.name = "set", .words = "sip|media udp|tcp PORT[-PORT]", .fn = ports_set,
+			.summary = "protect ports: sip admits trunks, media trunks and pinholes",
+		},
+		&(const struct args_cmd) {
+			.name = "clear", .words = "udp|tcp PORT[-PORT]", .fn = ports_clear,
+			.summary = "make ports unprotected",
+		},
+		&(const struct args_cmd) {
+			.name = "reset", .fn = ports_reset,
+			.summary = "restore the defaults: sip udp 5060, sip tcp 5060-5061, media udp "
+				   CLI_STR(VFW_DEFAULT_MEDIA_FIRST) "-" CLI_STR(VFW_DEFAULT_MEDIA_LAST),
+		},
 		NULL,
 	},
 };

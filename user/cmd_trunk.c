@@ -157,30 +157,27 @@ static int trunk_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const struct args_cmd trunk_add_cmd = {
-	.name = "add", .words = "CIDR", .fn = trunk_add,
-	.summary = "trust the prefix CIDR, IPv4 or IPv6 (a bare address is one host)",
-	.opts = (const struct args_opt[]) {
-		[T_ADMIT] = { "admit", 0, "sip|media|all", "admit it to these ports only",
-			      "all" },
-		[T_TTL] = { "ttl", 0, "SECONDS", "remove it after SECONDS (default: never)" },
-		{ NULL },
-	},
-};
-
-static const struct args_cmd trunk_del_cmd = {
-	.name = "del", .words = "CIDR", .fn = trunk_del,
-	.summary = "remove the trunk CIDR, whatever added it",
-};
-
-static const struct args_cmd trunk_list_cmd = {
-	.name = "list", .alias = "show", .fn = trunk_list,
-	.summary = "the trunks: prefix, admitted ports, origin, remaining time",
-};
-
 const struct args_cmd trunk_cmd = {
 	.name = "trunk", .summary = "trusted source prefixes (SIP trunks)",
 	.sub = (const struct args_cmd *const[]) {
-		&trunk_add_cmd, &trunk_del_cmd, &trunk_list_cmd, NULL,
+		&(const struct args_cmd) {
+			.name = "add", .words = "CIDR", .fn = trunk_add,
+			.summary = "trust the prefix CIDR, IPv4 or IPv6 (a bare address is one host)",
+			.opts = (const struct args_opt[]) {
+				[T_ADMIT] = { "admit", 0, "sip|media|all", "admit it to these ports only",
+					      "all" },
+				[T_TTL] = { "ttl", 0, "SECONDS", "remove it after SECONDS (default: never)" },
+				{ NULL },
+			},
+		},
+		&(const struct args_cmd) {
+			.name = "del", .words = "CIDR", .fn = trunk_del,
+			.summary = "remove the trunk CIDR, whatever added it",
+		},
+		&(const struct args_cmd) {
+			.name = "list", .alias = "show", .fn = trunk_list,
+			.summary = "the trunks: prefix, admitted ports, origin, remaining time",
+		},
+		NULL,
 	},
 };

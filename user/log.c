@@ -3,11 +3,13 @@
 
 #include <bpf/libbpf.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char *log_prog = "voipfw";
 static enum vfw_log_level log_level = VFW_LOG_WARN;
+static bool (*error_hook)(const char *msg);
 
 static const char *const level_tags[] = {
 	[VFW_LOG_ERROR] = "error: ",
@@ -22,6 +24,20 @@ static void vlog(enum vfw_log_level level, const char *fmt, va_list ap)
 
 	if (level > log_level)
 		return;
+	if (level == VFW_LOG_ERROR && error_hook) {
+		char msg[1024];
+		va_list copy;
+
+		va_copy(copy, ap);
+		vsnprintf(msg, sizeof(msg), fmt, copy);
+		va_end(copy);
+		n = strlen(msg);
+		if (n && msg[n - 1] == '\n')
+			msg[n - 1] = '\0';   /* one line is the logger's to end */
+		if (error_hook(msg))
+			return;
+		n = strlen(fmt);
+	}
 	flockfile(stderr);   /* one line, even with the DNS thread logging */
 	fprintf(stderr, "%s: %s", log_prog, level_tags[level]);
 	vfprintf(stderr, fmt, ap);
@@ -62,6 +78,11 @@ void vfw_log_init(const char *progname, enum vfw_log_level level)
 	log_prog = progname;
 	log_level = level;
 	libbpf_set_print(libbpf_print);
+}
+
+void vfw_log_set_error_hook(bool (*hook)(const char *msg))
+{
+	error_hook = hook;
 }
 
 void vfw_log_set_level(enum vfw_log_level level)

@@ -119,6 +119,17 @@ static int print_help(int rc)
 	return rc;
 }
 
+/* --json: the first error is stdout's JSON document (json_error()). */
+static bool error_to_json(const char *msg)
+{
+	bool taken;
+
+	flockfile(stdout);   /* the daemon's DNS thread logs too */
+	taken = json_error(&cli.jw, msg);
+	funlockfile(stdout);
+	return taken;
+}
+
 int usage_error(const char *fmt, ...)
 {
 	char msg[256];
@@ -236,6 +247,8 @@ int main(int argc, char **argv)
 	snprintf(cli.path, sizeof(cli.path), "voipfw");
 	vfw_log_init("voipfw", cli.verbose ? VFW_LOG_DEBUG : VFW_LOG_WARN);
 	json_init(&cli.jw, stdout);
+	if (cli.json)
+		vfw_log_set_error_hook(error_to_json);
 	if (rc)
 		return usage_error("%s", g.err);
 	if (g.val[G_VERSION]) {
