@@ -77,7 +77,7 @@ static void print_options(const struct args_opt *o, const char *indent)
 		n = o->short_name ? snprintf(head, sizeof(head), "-%c, ", o->short_name) : 0;
 		snprintf(head + n, sizeof(head) - n, "--%s%s%s", o->name,
 			 o->metavar ? " " : "", o->metavar ? o->metavar : "");
-		printf("%s%-22s %s", indent, head, o->help);
+		printf("%s%-22s  %s", indent, head, o->help);
 		if (o->def)
 			printf(" (default: %s)", o->def);
 		printf("\n");
