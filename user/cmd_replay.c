@@ -208,20 +208,6 @@ static enum direction direction_by_address(const struct replay *r,
 	return DIR_UNKNOWN;
 }
 
-/* Every --local ADDR, in order. */
-static int take_locals(struct replay *r)
-{
-	bool ipv4;
-
-	for (; r->n_locals < cli.opt.n_many; r->n_locals++) {
-		const char *v = cli.opt.many[r->n_locals];
-
-		if (vfw_parse_addr(v, r->locals[r->n_locals], &ipv4))
-			return usage_error("bad --local address '%s' (one IPv4 or IPv6 address)", v);
-	}
-	return EXIT_OK;
-}
-
 /* ---- output ------------------------------------------------------------ */
 
 /* "12:00:01.250" in UTC, so output does not depend on the reader's zone. */
@@ -521,12 +507,16 @@ static int link_has_direction(int dlt)
 static int do_replay(int argc, char **argv)
 {
 	struct replay *r = calloc(1, sizeof(*r));
-	int rc, dlt;
+	int rc = EXIT_OK, dlt;
+	bool ipv4;
 	pcap_t *pc;
 
 	if (!r)
 		return EXIT_FAIL;
-	rc = take_locals(r);
+	for (; !rc && r->n_locals < cli.opt.n_many; r->n_locals++)   /* --local */
+		if (vfw_parse_addr(cli.opt.many[r->n_locals], r->locals[r->n_locals], &ipv4))
+			rc = usage_error("bad --local address '%s' (one IPv4 or IPv6 address)",
+					 cli.opt.many[r->n_locals]);
 	if (rc != EXIT_OK)
 		goto out;
 	r->path = argv[0];

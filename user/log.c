@@ -18,32 +18,21 @@ static const char *const level_tags[] = {
 	[VFW_LOG_DEBUG] = "debug: ",
 };
 
-static void vlog(enum vfw_log_level level, const char *fmt, va_list ap)
+void vfw_vlog(enum vfw_log_level level, const char *fmt, va_list ap)
 {
-	size_t n = strlen(fmt);
+	char msg[4096];
+	size_t n;
 
 	if (level > log_level)
 		return;
-	if (level == VFW_LOG_ERROR && error_hook) {
-		char msg[1024];
-		va_list copy;
-
-		va_copy(copy, ap);
-		vsnprintf(msg, sizeof(msg), fmt, copy);
-		va_end(copy);
-		n = strlen(msg);
-		if (n && msg[n - 1] == '\n')
-			msg[n - 1] = '\0';   /* one line is the logger's to end */
-		if (error_hook(msg))
-			return;
-		n = strlen(fmt);
-	}
-	flockfile(stderr);   /* one line, even with the DNS thread logging */
-	fprintf(stderr, "%s: %s", log_prog, level_tags[level]);
-	vfprintf(stderr, fmt, ap);
-	if (n == 0 || fmt[n - 1] != '\n')
-		fputc('\n', stderr);
-	funlockfile(stderr);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	if (n && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';   /* the line is ours to end */
+	if (level == VFW_LOG_ERROR && error_hook && error_hook(msg))
+		return;
+	/* one fprintf: one line, even with the DNS thread logging */
+	fprintf(stderr, "%s: %s%s\n", log_prog, level_tags[level], msg);
 }
 
 void vfw_log(enum vfw_log_level level, const char *fmt, ...)
@@ -51,7 +40,7 @@ void vfw_log(enum vfw_log_level level, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(level, fmt, ap);
+	vfw_vlog(level, fmt, ap);
 	va_end(ap);
 }
 

@@ -3,6 +3,7 @@
 #ifndef VOIPFW_LOG_H
 #define VOIPFW_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 
 enum vfw_log_level {
@@ -19,6 +20,7 @@ void vfw_log_set_level(enum vfw_log_level level);
  * the CLI's --json mode prints them as JSON on stdout.
  */
 void vfw_log_set_error_hook(bool (*hook)(const char *msg));
+void vfw_vlog(enum vfw_log_level level, const char *fmt, va_list ap);
 void vfw_log(enum vfw_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

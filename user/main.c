@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* voipfw: the command-line entry point and its subcommand table. */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "args.h"
 #include "cli.h"
@@ -47,12 +44,13 @@ static const struct args_cmd voipfw_cmd = {
 };
 
 /* "trunk add CIDR [--ttl SECONDS]", or for a group "trunk add|del|list". */
-static void print_synopsis(FILE *f, const char *path, const struct args_cmd *c)
+static void print_synopsis(FILE *f, const char *lead, const char *path,
+			   const struct args_cmd *c)
 {
 	const struct args_cmd *const *s;
 	const struct args_opt *o;
 
-	fputs(path, f);
+	fprintf(f, "%s%s%s%s", lead, path, c->alias ? "|" : "", c->alias ? c->alias : "");
 	for (s = c->sub; s && *s; s++)
 		fprintf(f, "%c%s", s == c->sub ? ' ' : '|', (*s)->name);
 	if (c->words)
@@ -84,17 +82,6 @@ static void print_options(const struct args_opt *o, const char *indent)
 	}
 }
 
-/* A subcommand in its group's help: synopsis, summary, and (leaf) options. */
-static void print_entry(const struct args_cmd *c, bool options)
-{
-	printf("  ");
-	print_synopsis(stdout, c->name, c);
-	printf("      %s%s%s%s\n", c->summary, c->alias ? " (alias: " : "",
-	       c->alias ? c->alias : "", c->alias ? ")" : "");
-	if (options)
-		print_options(c->opts, "      ");
-}
-
 /* The help of cli.cmd, from its table. */
 static int print_help(int rc)
 {
@@ -103,11 +90,14 @@ static int print_help(int rc)
 	if (c->sub) {
 		printf("Usage: %s%s COMMAND ...\n%s\n\nCommands:\n", cli.path,
 		       c->opts ? " [OPTIONS]" : "", c->summary);
-		for (s = c->sub; *s; s++)
-			print_entry(*s, c != &voipfw_cmd);
+		for (s = c->sub; *s; s++) {
+			print_synopsis(stdout, "  ", (*s)->name, *s);
+			printf("      %s\n", (*s)->summary);
+			if (c != &voipfw_cmd)   /* the top lists commands only */
+				print_options((*s)->opts, "      ");
+		}
 	} else {
-		printf("Usage: ");
-		print_synopsis(stdout, cli.path, c);
+		print_synopsis(stdout, "Usage: ", cli.path, c);
 		printf("%s\n", c->summary);
 	}
 	if (c->opts && c->opts->name) {
@@ -132,21 +122,15 @@ static bool error_to_json(const char *msg)
 
 int usage_error(const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfw_vlog(VFW_LOG_ERROR, fmt, ap);
 	va_end(ap);
-	pr_err("%s", msg);
-	if (cli.json)
-		return EXIT_USAGE;
-	if (!cli.cmd->sub) {
-		fputs("usage: ", stderr);
-		print_synopsis(stderr, cli.path, cli.cmd);
-	} else {
+	if (!cli.json && cli.cmd->sub)
 		fprintf(stderr, "Try '%s help'.\n", cli.path);
-	}
+	else if (!cli.json)
+		print_synopsis(stderr, "usage: ", cli.path, cli.cmd);
 	return EXIT_USAGE;
 }
 

@@ -39,30 +39,22 @@ static const struct args_opt *find_opt(const struct args_opt *opts,
 	return NULL;
 }
 
-/* A metavar such as "udp|tcp" lists the only values accepted. */
-static bool is_choice_list(const char *m)
+/* A metavar of lowercase words joined by '|' lists the only values allowed. */
+static bool allowed(const char *m, const char *v)
 {
-	return strchr(m, '|') && strspn(m, "abcdefghijklmnopqrstuvwxyz|-") == strlen(m);
-}
+	char set[64], want[64];
 
-static bool in_choices(const char *m, const char *v)
-{
-	size_t n = strlen(v);
-
-	while (n) {
-		if (!strncmp(m, v, n) && (m[n] == '|' || !m[n]))
-			return true;
-		m = strchr(m, '|');
-		if (!m++)
-			break;
-	}
-	return false;
+	if (!strchr(m, '|') || strspn(m, "abcdefghijklmnopqrstuvwxyz|-") != strlen(m))
+		return true;
+	snprintf(set, sizeof(set), "|%s|", m);
+	snprintf(want, sizeof(want), "|%s|", v);
+	return *v && !strchr(v, '|') && strlen(v) < 32 && strstr(set, want);
 }
 
 static void take_value(const struct args_opt *o, const char *value,
 		       struct args_res *r, int k)
 {
-	if (is_choice_list(o->metavar) && !in_choices(o->metavar, value))
+	if (!allowed(o->metavar, value))
 		fail(r, "--%s must be %s, not '%s'", o->name, o->metavar, value);
 	else if ((o->flags & ARGS_MANY) && r->n_many == ARGS_MAX_MANY)
 		fail(r, "at most %d --%s", ARGS_MAX_MANY, o->name);
@@ -149,33 +141,31 @@ int args_parse_cmd(const struct args_cmd *c, int *argc, char **argv,
 	return r->err[0] ? -EINVAL : 0;
 }
 
-static bool names(const struct args_cmd *c, const char *word, bool prefix)
+static bool names(const struct args_cmd *c, const char *word,
+		  bool (*same)(const char *, const char *))
 {
-	if (prefix)
-		return args_is_prefix(word, c->name) ||
-		       (c->alias && args_is_prefix(word, c->alias));
-	return !strcmp(word, c->name) || (c->alias && !strcmp(word, c->alias));
+	return same(word, c->name) || (c->alias && same(word, c->alias));
+}
+
+static bool equal(const char *a, const char *b)
+{
+	return !strcmp(a, b);
 }
 
 const struct args_cmd *args_find_cmd(const struct args_cmd *group,
 				     const char *word, bool *ambiguous)
 {
 	const struct args_cmd *const *s, *match = NULL;
+	int n = 0;
 
-	*ambiguous = false;
-	for (s = group->sub; s && *s; s++)
-		if (names(*s, word, false))
-			return *s;
 	for (s = group->sub; s && *s; s++) {
-		if (!names(*s, word, true))
-			continue;
-		if (match) {
-			*ambiguous = true;
-			return NULL;
-		}
-		match = *s;
+		if (names(*s, word, equal))
+			return *s;
+		if (names(*s, word, args_is_prefix) && n++ == 0)
+			match = *s;
 	}
-	return match;
+	*ambiguous = n > 1;
+	return n == 1 ? match : NULL;
 }
 
 bool args_is_prefix(const char *word, const char *name)
