@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs voipfw's test suites and ends with one line "N passed, N failed".
-#   scripts/run-tests.sh [unit|replay|deploy|fuzz|bpf|net|e2e|kernels ...]   (default: all)
+#   scripts/run-tests.sh [unit|cli|replay|deploy|fuzz|bpf|net|e2e|kernels ...]   (default: all)
 # The bpf, net, e2e and kernels suites need root. Without it they are skipped loudly,
 # and under CI (CI=true) a skipped suite counts as a failure.
 set -uo pipefail
@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit replay deploy fuzz bpf net e2e kernels)
+[ ${#suites[@]} -eq 0 ] && suites=(unit cli replay deploy fuzz bpf net e2e kernels)
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 passed=0 failed=0 skipped=0
 failures=()
@@ -44,6 +44,8 @@ for suite in "${suites[@]}"; do
 			[ -f "tests/unit/$(basename "$t").c" ] || continue
 			run_one "unit/$(basename "$t")" "$t"
 		done ;;
+	cli)	# help vs parser, --json errors, exit codes; no root needed
+		run_one "cli/test_cli" timeout 300 env VOIPFW="$BUILD/voipfw" bash tests/cli/test_cli.sh ;;
 	replay|deploy)
 		for t in tests/"$suite"/test_*.sh; do
 			[ -f "$t" ] || continue

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "args.h"
 #include "json.h"
 
 enum {
@@ -19,28 +20,25 @@ struct cli {
 	bool pin_dir_set;   /* given on the command line */
 	bool json;
 	bool verbose;
+	bool help;        /* -h/--help: the command's help instead of running it */
 	struct json jw;   /* the --json writer, on stdout */
+	/*
+	 * The command being run, its path ("voipfw trunk add") and its options
+	 * in the order of its table (args.h). Handlers read cli.opt instead of
+	 * taking it as an argument, so all keep the (argc, argv) signature.
+	 */
+	const struct args_cmd *cmd;
+	char path[64];
+	struct args_res opt;
 };
 
 extern struct cli cli;
 
-struct cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-};
-
 /*
- * Runs the command named by argv[0] (unique prefixes allowed); with no
- * words, or "help", prints usage. Returns an exit code.
+ * Reports a bad command line (with --json as {"error": ...} on stdout, else
+ * on stderr with the command's synopsis), returns EXIT_USAGE.
  */
-int cmd_dispatch(const char *group, const struct cmd *cmds, int argc,
-		 char **argv, void (*usage)(void));
-
-/* Prints "error: ..." and a hint, returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Fails with a usage error when words or options are left over. */
-int expect_no_more(int argc, char **argv);
 
 /* Root, or CAP_BPF/CAP_SYS_ADMIN + CAP_NET_ADMIN; logs and returns false. */
 bool have_privileges(void);
@@ -51,15 +49,13 @@ static inline int exit_code(int err)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
-int do_attach(int argc, char **argv);
-int do_detach(int argc, char **argv);
-int do_trunk(int argc, char **argv);
-int do_ports(int argc, char **argv);
-int do_pinhole(int argc, char **argv);
-int do_stats(int argc, char **argv);
-int do_status(int argc, char **argv);
-int do_run(int argc, char **argv);
-int do_replay(int argc, char **argv);
+/* A number's macro as a string, for the tables' texts and defaults. */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
+
+/* The commands' tables, in their cmd_*.c. */
+extern const struct args_cmd attach_cmd, detach_cmd, trunk_cmd, ports_cmd,
+	pinhole_cmd, stats_cmd, status_cmd, run_cmd, replay_cmd;
 
 /* "12s", "4m10s", "never": remaining time until a CLOCK_MONOTONIC deadline. */
 const char *fmt_remaining(__u64 deadline_ns, __u64 now_ns, char *buf,

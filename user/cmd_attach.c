@@ -2,61 +2,70 @@
 /* voipfw attach / detach */
 #include <string.h>
 
-#include "args.h"
 #include "cli.h"
 #include "loader.h"
 
-static int take_iface(int *argc, char **argv, const char **ifname)
-{
-	int found = args_take_value(argc, argv, "iface", 'i', ifname);
+enum { A_IFACE, A_MODE, A_MONITOR, A_XDP_ONLY };
 
-	if (found < 0)
-		return usage_error("--iface needs an interface name");
-	if (!found)
-		return usage_error("missing --iface IF");
+/* --iface IF, the first option of both commands. */
+static int take_iface(const char **ifname)
+{
+	*ifname = cli.opt.val[A_IFACE];
 	if (!**ifname || strlen(*ifname) >= 16 || strchr(*ifname, '/'))
 		return usage_error("'%s' is not a valid interface name", *ifname);
 	return EXIT_OK;
 }
 
-int do_attach(int argc, char **argv)
+static int do_attach(int argc, char **argv)
 {
 	struct vfw_attach_opts o = { .pin_dir = cli.pin_dir };
-	const char *mode = "native";
 	int rc;
 
-	rc = take_iface(&argc, argv, &o.ifname);
+	rc = take_iface(&o.ifname);
 	if (rc)
 		return rc;
-	if (args_take_value(&argc, argv, "mode", 0, &mode) < 0)
-		return usage_error("--mode needs native or generic");
-	if (strcmp(mode, "native") == 0)
-		o.mode = VFW_XDP_NATIVE;
-	else if (strcmp(mode, "generic") == 0)
-		o.mode = VFW_XDP_GENERIC;
-	else
-		return usage_error("--mode must be native or generic, not '%s'",
-				   mode);
-	o.monitor = args_take_flag(&argc, argv, "monitor", 0);
-	o.xdp_only = args_take_flag(&argc, argv, "xdp-only", 0);
-	rc = expect_no_more(argc, argv);
-	if (rc)
-		return rc;
+	o.mode = strcmp(cli.opt.val[A_MODE], "generic") ? VFW_XDP_NATIVE :
+							   VFW_XDP_GENERIC;
+	o.monitor = cli.opt.val[A_MONITOR];
+	o.xdp_only = cli.opt.val[A_XDP_ONLY];
 	if (!have_privileges())
 		return EXIT_FAIL;
 	return exit_code(vfw_attach(&o));
 }
 
-int do_detach(int argc, char **argv)
+static int do_detach(int argc, char **argv)
 {
 	const char *ifname;
 	int rc;
 
-	rc = take_iface(&argc, argv, &ifname);
-	rc = rc ?: expect_no_more(argc, argv);
+	rc = take_iface(&ifname);
 	if (rc)
 		return rc;
 	if (!have_privileges())
 		return EXIT_FAIL;
 	return exit_code(vfw_detach(cli.pin_dir, ifname));
 }
+
+#define IFACE_OPT { "iface", 'i', "IF", "the WAN interface", NULL, ARGS_REQUIRED }
+
+const struct args_cmd attach_cmd = {
+	.name = "attach", .fn = do_attach,
+	.summary = "load the XDP filter (and the TC programs) on the WAN interface IF",
+	.text = "Attaching again swaps the program atomically (e.g. to switch --monitor);\n"
+		"switching native/generic needs a detach first.",
+	.opts = (const struct args_opt[]) {
+		[A_IFACE] = IFACE_OPT,
+		[A_MODE] = { "mode", 0, "native|generic", "XDP mode: in the driver, or generic",
+			     "native" },
+		[A_MONITOR] = { "monitor", 0, NULL, "count what would be dropped, drop nothing" },
+		[A_XDP_ONLY] = { "xdp-only", 0, NULL,
+				 "the XDP filter alone, no SIP learning (a kernel refusing TC)" },
+		{ NULL },
+	},
+};
+
+const struct args_cmd detach_cmd = {
+	.name = "detach", .fn = do_detach,
+	.summary = "remove it from IF (trunks and pinholes stay pinned)",
+	.opts = (const struct args_opt[]) { [A_IFACE] = IFACE_OPT, { NULL } },
+};

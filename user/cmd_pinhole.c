@@ -8,32 +8,17 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "args.h"
 #include "cli.h"
 #include "log.h"
 #include "names.h"
 #include "maps.h"
 #include "voipfw_call.h"
 
-#define DEFAULT_TTL_SECONDS 3600ULL
+#define DEFAULT_TTL_SECONDS 3600
 #define MAX_TTL_SECONDS (10ULL * 365 * 24 * 3600)
 #define NSEC 1000000000ULL
 
-static void pinhole_usage(void)
-{
-	printf("Usage: voipfw pinhole add REMOTE_IP LOCAL_PORT [--proto udp|tcp] [--ttl SECONDS] [--idle SECONDS]\n"
-	       "       voipfw pinhole del REMOTE_IP LOCAL_PORT [--proto udp|tcp]\n"
-	       "       voipfw pinhole list\n"
-	       "       voipfw pinhole flush\n"
-	       "A pinhole lets REMOTE_IP reach LOCAL_PORT (a protected port) on the\n"
-	       "WAN interface. --proto defaults to udp, --ttl to %llu seconds\n"
-	       "(0 = no expiry), --idle to none (closes after SECONDS without packets).\n"
-	       "list also shows what the kernel opens itself, for seconds: media\n"
-	       "admissions (origin announced: a call's offer and answer paired them)\n"
-	       "and reply pinholes (origin reply: SIP responses from where one of our\n"
-	       "requests went, REMOTE_IP:PORT). flush removes all three kinds.\n",
-	       DEFAULT_TTL_SECONDS);
-}
+enum { P_PROTO, P_TTL, P_IDLE };
 
 static bool addr_unspecified(const __u8 addr[16])
 {
@@ -44,23 +29,14 @@ static bool addr_unspecified(const __u8 addr[16])
 	return !memcmp(addr, zero, 16) || !memcmp(addr, v4zero, 16);
 }
 
-/* REMOTE_IP LOCAL_PORT [--proto P], leaving other options to the caller. */
-static int parse_pinhole_key(int *argc, char **argv,
-			     struct vfw_pinhole_key *key)
+/* REMOTE_IP LOCAL_PORT [--proto P] */
+static int parse_pinhole_key(char **argv, struct vfw_pinhole_key *key)
 {
-	const char *proto_s = "udp";
 	__u8 addr[16], proto;
 	__u16 port;
 	bool ipv4;
 
-	if (args_take_value(argc, argv, "proto", 0, &proto_s) < 0)
-		return usage_error("--proto needs udp or tcp");
-	if (vfw_parse_proto(proto_s, &proto))
-		return usage_error("--proto must be udp or tcp, not '%s'", proto_s);
-	if (args_first_option(*argc, argv))
-		return expect_no_more(*argc, argv);
-	if (*argc < 2)
-		return usage_error("needs REMOTE_IP LOCAL_PORT");
+	vfw_parse_proto(cli.opt.val[P_PROTO], &proto); /* the table's choices */
 	if (vfw_parse_addr(argv[0], addr, &ipv4))
 		return usage_error("bad remote address '%s' (one IPv4 or IPv6 address)",
 				   argv[0]);
@@ -70,7 +46,7 @@ static int parse_pinhole_key(int *argc, char **argv,
 	if (vfw_parse_port(argv[1], &port))
 		return usage_error("bad local port '%s' (1-65535)", argv[1]);
 	vfw_pinhole_key_make(key, addr, port, proto);
-	return expect_no_more(*argc - 2, argv + 2);
+	return EXIT_OK;
 }
 
 static int parse_seconds(const char *opt, const char *s, bool zero_ok,
@@ -84,19 +60,14 @@ static int parse_seconds(const char *opt, const char *s, bool zero_ok,
 
 static int pinhole_add(int argc, char **argv)
 {
-	const char *ttl_s = NULL, *idle_s = NULL;
+	const char *idle_s = cli.opt.val[P_IDLE];
 	struct vfw_pinhole_key key;
 	struct vfw_pinhole val = { .origin = VFW_ORIGIN_STATIC };
-	__u64 ttl = DEFAULT_TTL_SECONDS, idle = 0, now;
+	__u64 ttl, idle = 0, now;
 	int fd, rc;
 
-	if (args_take_value(&argc, argv, "ttl", 0, &ttl_s) < 0)
-		return usage_error("--ttl needs a number of seconds");
-	if (args_take_value(&argc, argv, "idle", 0, &idle_s) < 0)
-		return usage_error("--idle needs a number of seconds");
-	rc = parse_pinhole_key(&argc, argv, &key);
-	if (!rc && ttl_s)
-		rc = parse_seconds("--ttl", ttl_s, true, &ttl);
+	rc = parse_pinhole_key(argv, &key);
+	rc = rc ?: parse_seconds("--ttl", cli.opt.val[P_TTL], true, &ttl);
 	if (!rc && idle_s)
 		rc = parse_seconds("--idle", idle_s, false, &idle);
 	if (rc)
@@ -123,7 +94,7 @@ static int pinhole_add(int argc, char **argv)
 static int pinhole_del(int argc, char **argv)
 {
 	struct vfw_pinhole_key key;
-	int fd, rc = parse_pinhole_key(&argc, argv, &key);
+	int fd, rc = parse_pinhole_key(argv, &key);
 
 	if (rc)
 		return rc;
@@ -315,10 +286,8 @@ static int open_entry_maps(int fds[ENTRY_MAPS])
 static int pinhole_list(int argc, char **argv)
 {
 	struct listing l = { .now = vfw_now_ns() };
-	int fds[ENTRY_MAPS], i, rc = expect_no_more(argc, argv);
+	int fds[ENTRY_MAPS], i;
 
-	if (rc)
-		return rc;
 	if (open_entry_maps(fds))
 		return EXIT_FAIL;
 	l.calls_fd = vfw_map_open(cli.pin_dir, VFW_MAP_CALLS);
@@ -344,10 +313,8 @@ static int pinhole_list(int argc, char **argv)
 
 static int pinhole_flush(int argc, char **argv)
 {
-	int fds[ENTRY_MAPS], n[ENTRY_MAPS] = { 0 }, i, rc = expect_no_more(argc, argv);
+	int fds[ENTRY_MAPS], n[ENTRY_MAPS] = { 0 }, i, rc = EXIT_OK;
 
-	if (rc)
-		return rc;
 	if (open_entry_maps(fds))
 		return EXIT_FAIL;
 	for (i = 0; i < ENTRY_MAPS && rc == EXIT_OK; i++) {
@@ -381,16 +348,41 @@ static int pinhole_flush(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int do_pinhole(int argc, char **argv)
-{
-	static const struct cmd cmds[] = {
-		{ "add", pinhole_add },
-		{ "del", pinhole_del },
-		{ "list", pinhole_list },
-		{ "show", pinhole_list },
-		{ "flush", pinhole_flush },
-		{ NULL, NULL },
-	};
+#define PROTO_OPT { "proto", 0, "udp|tcp", "the local port's protocol", "udp" }
 
-	return cmd_dispatch("pinhole", cmds, argc, argv, pinhole_usage);
-}
+const struct args_cmd pinhole_cmd = {
+	.name = "pinhole", .summary = "per-source openings of one local port",
+	.text = "A pinhole lets REMOTE_IP reach LOCAL_PORT (a protected port) on the WAN\n"
+		"interface. list also shows what the kernel opens itself, for seconds:\n"
+		"media admissions (origin announced: a call's offer and answer paired\n"
+		"them) and reply pinholes (origin reply: SIP responses from where one of\n"
+		"our requests went, REMOTE_IP:PORT).",
+	.sub = (const struct args_cmd *const[]) {
+		&(const struct args_cmd) {
+			.name = "add", .words = "REMOTE_IP LOCAL_PORT", .fn = pinhole_add,
+			.summary = "let REMOTE_IP reach LOCAL_PORT (a protected port)",
+			.opts = (const struct args_opt[]) {
+				[P_PROTO] = PROTO_OPT,
+				[P_TTL] = { "ttl", 0, "SECONDS", "close it after SECONDS, 0 = never",
+					    CLI_STR(DEFAULT_TTL_SECONDS) },
+				[P_IDLE] = { "idle", 0, "SECONDS",
+					     "close it after SECONDS without a packet (default: never)" },
+				{ NULL },
+			},
+		},
+		&(const struct args_cmd) {
+			.name = "del", .words = "REMOTE_IP LOCAL_PORT", .fn = pinhole_del,
+			.summary = "close that pinhole",
+			.opts = (const struct args_opt[]) { [P_PROTO] = PROTO_OPT, { NULL } },
+		},
+		&(const struct args_cmd) {
+			.name = "list", .alias = "show", .fn = pinhole_list,
+			.summary = "pinholes, admissions and reply pinholes, with their counters",
+		},
+		&(const struct args_cmd) {
+			.name = "flush", .fn = pinhole_flush,
+			.summary = "remove all three kinds",
+		},
+		NULL,
+	},
+};

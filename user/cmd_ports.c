@@ -13,18 +13,6 @@
 #include "names.h"
 #include "maps.h"
 
-static void ports_usage(void)
-{
-	printf("Usage: voipfw ports list\n"
-	       "       voipfw ports set sip|media udp|tcp PORT[-PORT]\n"
-	       "       voipfw ports clear udp|tcp PORT[-PORT]\n"
-	       "       voipfw ports reset\n"
-	       "Protected ports admit only trunks (sip) or trunks and pinholes\n"
-	       "(both); 'clear' makes ports unprotected, 'reset' restores the\n"
-	       "defaults: sip udp 5060, sip tcp 5060-5061, media udp %u-%u.\n",
-	       VFW_DEFAULT_MEDIA_FIRST, VFW_DEFAULT_MEDIA_LAST);
-}
-
 static int apply_class(__u8 proto, __u16 first, __u16 last, __u8 class)
 {
 	int fd, err;
@@ -57,13 +45,10 @@ static int ports_set(int argc, char **argv)
 	__u8 proto, class;
 	int rc;
 
-	if (argc < 3)
-		return usage_error("ports set needs sip|media udp|tcp PORT[-PORT]");
 	if (vfw_parse_class(argv[0], &class))
 		return usage_error("port class must be sip or media, not '%s'",
 				   argv[0]);
 	rc = parse_proto_range(argv + 1, &proto, &first, &last);
-	rc = rc ?: expect_no_more(argc - 3, argv + 3);
 	if (rc)
 		return rc;
 	return apply_class(proto, first, last, class);
@@ -75,10 +60,7 @@ static int ports_clear(int argc, char **argv)
 	__u8 proto;
 	int rc;
 
-	if (argc < 2)
-		return usage_error("ports clear needs udp|tcp PORT[-PORT]");
 	rc = parse_proto_range(argv, &proto, &first, &last);
-	rc = rc ?: expect_no_more(argc - 2, argv + 2);
 	if (rc)
 		return rc;
 	return apply_class(proto, first, last, VFW_CLASS_NONE);
@@ -86,10 +68,8 @@ static int ports_clear(int argc, char **argv)
 
 static int ports_reset(int argc, char **argv)
 {
-	int fd, err, rc = expect_no_more(argc, argv);
+	int fd, err;
 
-	if (rc)
-		return rc;
 	fd = vfw_map_open(cli.pin_dir, VFW_MAP_PORTS);
 	if (fd < 0)
 		return EXIT_FAIL;
@@ -148,10 +128,8 @@ static void print_proto_ranges(const struct vfw_port_class_entry *all,
 static int ports_list(int argc, char **argv)
 {
 	struct vfw_port_class_entry *all;
-	int fd, err, rc = expect_no_more(argc, argv);
+	int fd, err;
 
-	if (rc)
-		return rc;
 	all = calloc(VFW_PORT_SLOTS, sizeof(*all));
 	if (!all)
 		return EXIT_FAIL;
@@ -181,16 +159,27 @@ static int ports_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int do_ports(int argc, char **argv)
-{
-	static const struct cmd cmds[] = {
-		{ "list", ports_list },
-		{ "show", ports_list },
-		{ "set", ports_set },
-		{ "clear", ports_clear },
-		{ "reset", ports_reset },
-		{ NULL, NULL },
-	};
-
-	return cmd_dispatch("ports", cmds, argc, argv, ports_usage);
-}
+const struct args_cmd ports_cmd = {
+	.name = "ports", .summary = "which destination ports are protected",
+	.text = "Changes take effect on the next packet.",
+	.sub = (const struct args_cmd *const[]) {
+		&(const struct args_cmd) {
+			.name = "list", .alias = "show", .fn = ports_list,
+			.summary = "the protected ports, as ranges",
+		},
+		&(const struct args_cmd) {
+			.name = "set", .words = "sip|media udp|tcp PORT[-PORT]", .fn = ports_set,
+			.summary = "protect ports: sip admits trunks, media trunks and pinholes",
+		},
+		&(const struct args_cmd) {
+			.name = "clear", .words = "udp|tcp PORT[-PORT]", .fn = ports_clear,
+			.summary = "make ports unprotected",
+		},
+		&(const struct args_cmd) {
+			.name = "reset", .fn = ports_reset,
+			.summary = "restore the defaults: sip udp 5060, sip tcp 5060-5061, media udp "
+				   CLI_STR(VFW_DEFAULT_MEDIA_FIRST) "-" CLI_STR(VFW_DEFAULT_MEDIA_LAST),
+		},
+		NULL,
+	},
+};

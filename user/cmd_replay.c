@@ -25,13 +25,12 @@
 #include <time.h>
 
 #include "addr.h"
-#include "args.h"
 #include "cli.h"
 #include "eventfmt.h"
 #include "pipeline.h"
 #include "sip.h"
 
-#define MAX_LOCALS 16
+#define MAX_LOCALS ARGS_MAX_MANY
 /* A gap longer than this many seconds is ticked through in coarser steps. */
 #define MAX_TICKS_PER_GAP 100000ULL
 /* VLAN tags peeled off an Ethernet frame before giving up. */
@@ -207,43 +206,6 @@ static enum direction direction_by_address(const struct replay *r,
 	if (is_local(r, dst))
 		return DIR_INBOUND;
 	return DIR_UNKNOWN;
-}
-
-/* Collects every "--local ADDR" / "--local=ADDR" (args_take_value keeps only the last). */
-static int take_locals(int *argc, char **argv, struct replay *r)
-{
-	int i = 0;
-
-	while (i < *argc) {
-		const char *v = NULL;
-		int words = 0, j;
-		bool ipv4;
-
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strncmp(argv[i], "--local=", 8) == 0) {
-			v = argv[i] + 8;
-			words = 1;
-		} else if (strcmp(argv[i], "--local") == 0) {
-			if (i + 1 >= *argc)
-				return usage_error("--local needs an address");
-			v = argv[i + 1];
-			words = 2;
-		}
-		if (!words) {
-			i++;
-			continue;
-		}
-		if (r->n_locals == MAX_LOCALS)
-			return usage_error("at most %d --local addresses", MAX_LOCALS);
-		if (vfw_parse_addr(v, r->locals[r->n_locals], &ipv4))
-			return usage_error("bad --local address '%s' (one IPv4 or IPv6 address)", v);
-		r->n_locals++;
-		for (j = i; j + words < *argc; j++)
-			argv[j] = argv[j + words];
-		*argc -= words;
-	}
-	return EXIT_OK;
 }
 
 /* ---- output ------------------------------------------------------------ */
@@ -491,28 +453,19 @@ static int link_has_direction(int dlt)
 	return dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2;
 }
 
-static int replay_usage(void)
-{
-	return usage_error("usage: voipfw replay FILE.pcap [--local ADDR ...] [--json]");
-}
-
-int do_replay(int argc, char **argv)
+static int do_replay(int argc, char **argv)
 {
 	struct replay *r = calloc(1, sizeof(*r));
-	int rc, dlt;
+	int rc = EXIT_OK, dlt;
+	bool ipv4;
 	pcap_t *pc;
 
 	if (!r)
 		return EXIT_FAIL;
-	rc = take_locals(&argc, argv, r);
-	if (rc == EXIT_OK) {
-		if (args_first_option(argc, argv))
-			rc = expect_no_more(argc, argv);
-		else if (argc == 0)
-			rc = replay_usage();
-		else if (argc > 1)
-			rc = expect_no_more(argc - 1, argv + 1);
-	}
+	for (; !rc && r->n_locals < cli.opt.n_many; r->n_locals++)   /* --local */
+		if (vfw_parse_addr(cli.opt.many[r->n_locals], r->locals[r->n_locals], &ipv4))
+			rc = usage_error("bad --local address '%s' (one IPv4 or IPv6 address)",
+					 cli.opt.many[r->n_locals]);
 	if (rc != EXIT_OK)
 		goto out;
 	r->path = argv[0];
@@ -534,3 +487,16 @@ out:
 	free(r);
 	return rc;
 }
+
+const struct args_cmd replay_cmd = {
+	.name = "replay", .words = "FILE.pcap", .fn = do_replay,
+	.summary = "run a WAN capture through the SIP trackers and print their decisions",
+	.text = "Why did a call lose audio? The decisions come in capture time, one per\n"
+		"line (with --json one object per line), and a summary on stderr. The local\n"
+		"side is told by --local, by an SLL capture's direction, or else is the\n"
+		"source of the first REGISTER.",
+	.opts = (const struct args_opt[]) {
+		{ "local", 0, "ADDR", "our WAN address (repeatable)", NULL, ARGS_MANY },
+		{ NULL },
+	},
+};

@@ -1,27 +1,17 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* voipfw run [--config FILE] [--iface IF] [--pin-dir DIR] */
+/* voipfw run [--config FILE] [--iface IF[,IF...]] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
 #include "cli.h"
 #include "daemon.h"
 #include "log.h"
 
 #define CONFIG_MAX_BYTES (1U << 20)
 
-static void run_usage(void)
-{
-	printf("Usage: voipfw run [--config FILE] [--iface IF[,IF...]] [--pin-dir DIR]\n"
-	       "Attaches to the interfaces (reusing pinned state), applies the\n"
-	       "config and follows SIP: learns trunks from registrations and opens\n"
-	       "per-call media pinholes. Options override the file; without a\n"
-	       "file, built-in defaults apply and --iface is required.\n"
-	       "SIGHUP reloads the file without touching live calls; SIGTERM exits\n"
-	       "and leaves the firewall attached and enforcing.\n");
-}
+enum { R_CONFIG, R_IFACE };
 
 /* Reads a whole (small) file; NUL-terminated. */
 static char *read_file(const char *path)
@@ -96,23 +86,13 @@ static int set_ifaces(struct vfw_config *cfg, const char *list)
 	return EXIT_OK;
 }
 
-int do_run(int argc, char **argv)
+static int do_run(int argc, char **argv)
 {
-	struct vfw_daemon_opts o = { .json_events = cli.json };
-	const char *iface = NULL;
+	struct vfw_daemon_opts o = { .config_path = cli.opt.val[R_CONFIG],
+				     .json_events = cli.json };
+	const char *iface = cli.opt.val[R_IFACE];
 	int rc;
 
-	if (argc == 1 && strcmp(argv[0], "help") == 0) {
-		run_usage();
-		return EXIT_OK;
-	}
-	if (args_take_value(&argc, argv, "config", 'c', &o.config_path) < 0)
-		return usage_error("--config needs a file");
-	if (args_take_value(&argc, argv, "iface", 'i', &iface) < 0)
-		return usage_error("--iface needs an interface name");
-	rc = expect_no_more(argc, argv);
-	if (rc)
-		return rc;
 	if (vfw_config_load(o.config_path, &o.cfg))
 		return EXIT_FAIL;
 	if (iface) {
@@ -128,3 +108,18 @@ int do_run(int argc, char **argv)
 		return EXIT_FAIL;
 	return exit_code(vfw_daemon_run(&o));
 }
+
+const struct args_cmd run_cmd = {
+	.name = "run", .fn = do_run,
+	.summary = "the daemon: follows SIP, learns trunks, opens per-call media pinholes",
+	.text = "Attaches to the interfaces (reusing pinned state), applies the config and\n"
+		"follows SIP. Options override the file (--pin-dir too); without a file,\n"
+		"built-in defaults apply and --iface is required. SIGHUP reloads the file\n"
+		"without touching live calls; SIGTERM exits and leaves the firewall\n"
+		"attached and enforcing.",
+	.opts = (const struct args_opt[]) {
+		[R_CONFIG] = { "config", 'c', "FILE", "the settings (see voipfw(8))" },
+		[R_IFACE] = { "iface", 'i', "IF[,IF...]", "the WAN interfaces, instead of the file's" },
+		{ NULL },
+	},
+};

@@ -50,13 +50,11 @@ static void print_stats_json(const struct vfw_counter *c)
 	json_finish(j);
 }
 
-int do_stats(int argc, char **argv)
+static int do_stats(int argc, char **argv)
 {
 	struct vfw_counter counters[VFW_REASON_MAX];
-	int fd, err, rc = expect_no_more(argc, argv);
+	int fd, err;
 
-	if (rc)
-		return rc;
 	fd = vfw_map_open(cli.pin_dir, VFW_MAP_STATS);
 	if (fd < 0)
 		return EXIT_FAIL;
@@ -261,13 +259,11 @@ static void print_status_json(const struct status *st)
 	json_finish(j);
 }
 
-int do_status(int argc, char **argv)
+static int do_status(int argc, char **argv)
 {
 	struct status *st;
-	int rc = expect_no_more(argc, argv);
+	int rc;
 
-	if (rc)
-		return rc;
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return EXIT_FAIL;
@@ -279,3 +275,13 @@ int do_status(int argc, char **argv)
 	free(st);
 	return rc;
 }
+
+const struct args_cmd stats_cmd = {
+	.name = "stats", .fn = do_stats,
+	.summary = "packets and bytes per verdict reason, summed over CPUs",
+};
+
+const struct args_cmd status_cmd = {
+	.name = "status", .fn = do_status,
+	.summary = "attached interfaces, map fill levels, protected ports, the daemon's feed",
+};

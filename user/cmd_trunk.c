@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "args.h"
 #include "cli.h"
 #include "log.h"
 #include "names.h"
@@ -15,15 +14,7 @@
 
 #define MAX_TTL_SECONDS (10ULL * 365 * 24 * 3600)
 
-static void trunk_usage(void)
-{
-	printf("Usage: voipfw trunk add CIDR [--admit sip|media|all] [--ttl SECONDS]\n"
-	       "       voipfw trunk del CIDR\n"
-	       "       voipfw trunk list\n"
-	       "CIDR is an IPv4 or IPv6 prefix (a bare address means one host).\n"
-	       "--admit limits the trunk to SIP or media ports (default all);\n"
-	       "--ttl makes the entry expire (default: never).\n");
-}
+enum { T_ADMIT, T_TTL };
 
 static int parse_cidr_arg(const char *s, struct vfw_lpm_key *key)
 {
@@ -38,29 +29,16 @@ static int parse_cidr_arg(const char *s, struct vfw_lpm_key *key)
 
 static int trunk_add(int argc, char **argv)
 {
-	const char *admit_s = "all", *ttl_s = NULL;
+	const char *ttl_s = cli.opt.val[T_TTL];
 	struct vfw_trunk val = { .origin = VFW_ORIGIN_STATIC };
 	struct vfw_lpm_key key;
 	__u64 ttl = 0;
 	int fd, rc;
 
-	if (args_take_value(&argc, argv, "admit", 0, &admit_s) < 0)
-		return usage_error("--admit needs sip, media or all");
-	if (args_take_value(&argc, argv, "ttl", 0, &ttl_s) < 0)
-		return usage_error("--ttl needs a number of seconds");
-	if (args_first_option(argc, argv))
-		return expect_no_more(argc, argv);
-	if (argc < 1)
-		return usage_error("trunk add needs a CIDR");
 	rc = parse_cidr_arg(argv[0], &key);
 	if (rc)
 		return rc;
-	rc = expect_no_more(argc - 1, argv + 1);
-	if (rc)
-		return rc;
-	if (vfw_parse_admit(admit_s, &val.admit))
-		return usage_error("--admit must be sip, media or all, not '%s'",
-				   admit_s);
+	vfw_parse_admit(cli.opt.val[T_ADMIT], &val.admit); /* the table's choices */
 	if (ttl_s && (vfw_parse_u64(ttl_s, MAX_TTL_SECONDS, &ttl) || !ttl))
 		return usage_error("--ttl must be 1-%llu seconds, not '%s'",
 				   MAX_TTL_SECONDS, ttl_s);
@@ -88,10 +66,7 @@ static int trunk_del(int argc, char **argv)
 	struct vfw_lpm_key key;
 	int fd, rc;
 
-	if (argc < 1)
-		return usage_error("trunk del needs a CIDR");
 	rc = parse_cidr_arg(argv[0], &key);
-	rc = rc ?: expect_no_more(argc - 1, argv + 1);
 	if (rc)
 		return rc;
 	fd = vfw_map_open(cli.pin_dir, VFW_MAP_TRUNKS);
@@ -162,11 +137,8 @@ static int print_trunk(const void *key, const void *value, void *ctx)
 static int trunk_list(int argc, char **argv)
 {
 	__u64 now = vfw_now_ns();
-	int fd, rc;
+	int fd;
 
-	rc = expect_no_more(argc, argv);
-	if (rc)
-		return rc;
 	fd = vfw_map_open(cli.pin_dir, VFW_MAP_TRUNKS);
 	if (fd < 0)
 		return EXIT_FAIL;
@@ -184,15 +156,27 @@ static int trunk_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int do_trunk(int argc, char **argv)
-{
-	static const struct cmd cmds[] = {
-		{ "add", trunk_add },
-		{ "del", trunk_del },
-		{ "list", trunk_list },
-		{ "show", trunk_list },
-		{ NULL, NULL },
-	};
-
-	return cmd_dispatch("trunk", cmds, argc, argv, trunk_usage);
-}
+const struct args_cmd trunk_cmd = {
+	.name = "trunk", .summary = "trusted source prefixes (SIP trunks)",
+	.sub = (const struct args_cmd *const[]) {
+		&(const struct args_cmd) {
+			.name = "add", .words = "CIDR", .fn = trunk_add,
+			.summary = "trust the prefix CIDR, IPv4 or IPv6 (a bare address is one host)",
+			.opts = (const struct args_opt[]) {
+				[T_ADMIT] = { "admit", 0, "sip|media|all", "admit it to these ports only",
+					      "all" },
+				[T_TTL] = { "ttl", 0, "SECONDS", "remove it after SECONDS (default: never)" },
+				{ NULL },
+			},
+		},
+		&(const struct args_cmd) {
+			.name = "del", .words = "CIDR", .fn = trunk_del,
+			.summary = "remove the trunk CIDR, whatever added it",
+		},
+		&(const struct args_cmd) {
+			.name = "list", .alias = "show", .fn = trunk_list,
+			.summary = "the trunks: prefix, admitted ports, origin, remaining time",
+		},
+		NULL,
+	},
+};

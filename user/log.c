@@ -3,11 +3,13 @@
 
 #include <bpf/libbpf.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char *log_prog = "voipfw";
 static enum vfw_log_level log_level = VFW_LOG_WARN;
+static bool (*error_hook)(const char *msg);
 
 static const char *const level_tags[] = {
 	[VFW_LOG_ERROR] = "error: ",
@@ -16,18 +18,21 @@ static const char *const level_tags[] = {
 	[VFW_LOG_DEBUG] = "debug: ",
 };
 
-static void vlog(enum vfw_log_level level, const char *fmt, va_list ap)
+void vfw_vlog(enum vfw_log_level level, const char *fmt, va_list ap)
 {
-	size_t n = strlen(fmt);
+	char msg[4096];
+	size_t n;
 
 	if (level > log_level)
 		return;
-	flockfile(stderr);   /* one line, even with the DNS thread logging */
-	fprintf(stderr, "%s: %s", log_prog, level_tags[level]);
-	vfprintf(stderr, fmt, ap);
-	if (n == 0 || fmt[n - 1] != '\n')
-		fputc('\n', stderr);
-	funlockfile(stderr);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	if (n && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';   /* the line is ours to end */
+	if (level == VFW_LOG_ERROR && error_hook && error_hook(msg))
+		return;
+	/* one fprintf: one line, even with the DNS thread logging */
+	fprintf(stderr, "%s: %s%s\n", log_prog, level_tags[level], msg);
 }
 
 void vfw_log(enum vfw_log_level level, const char *fmt, ...)
@@ -35,7 +40,7 @@ void vfw_log(enum vfw_log_level level, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(level, fmt, ap);
+	vfw_vlog(level, fmt, ap);
 	va_end(ap);
 }
 
@@ -62,6 +67,11 @@ void vfw_log_init(const char *progname, enum vfw_log_level level)
 	log_prog = progname;
 	log_level = level;
 	libbpf_set_print(libbpf_print);
+}
+
+void vfw_log_set_error_hook(bool (*hook)(const char *msg))
+{
+	error_hook = hook;
 }
 
 void vfw_log_set_level(enum vfw_log_level level)

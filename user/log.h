@@ -3,6 +3,9 @@
 #ifndef VOIPFW_LOG_H
 #define VOIPFW_LOG_H
 
+#include <stdarg.h>
+#include <stdbool.h>
+
 enum vfw_log_level {
 	VFW_LOG_ERROR = 0,
 	VFW_LOG_WARN,
@@ -12,6 +15,12 @@ enum vfw_log_level {
 
 void vfw_log_init(const char *progname, enum vfw_log_level level);
 void vfw_log_set_level(enum vfw_log_level level);
+/*
+ * Errors go to hook instead of stderr when it takes them (returns true):
+ * the CLI's --json mode prints them as JSON on stdout.
+ */
+void vfw_log_set_error_hook(bool (*hook)(const char *msg));
+void vfw_vlog(enum vfw_log_level level, const char *fmt, va_list ap);
 void vfw_log(enum vfw_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
