@@ -123,7 +123,7 @@ static const char *call_id_of(int calls_fd, __u64 call_hash, char *buf,
 	size_t n;
 
 	buf[0] = '\0';
-	if (calls_fd < 0 || !call_hash ||
+	if (!call_hash ||
 	    bpf_map_lookup_elem(calls_fd, &call_hash, &rec))
 		return buf;
 	n = rec.call_id_len;
@@ -290,7 +290,12 @@ static int pinhole_list(int argc, char **argv)
 
 	if (open_entry_maps(fds))
 		return EXIT_FAIL;
+	/* the Call-IDs: without them the listing would be wrong, not shorter */
 	l.calls_fd = vfw_map_open(cli.pin_dir, VFW_MAP_CALLS);
+	if (l.calls_fd < 0) {
+		close_entry_maps(fds, ENTRY_MAPS);
+		return EXIT_FAIL;
+	}
 	if (cli.json)
 		json_array_start(&cli.jw);
 	else
@@ -305,8 +310,7 @@ static int pinhole_list(int argc, char **argv)
 		json_array_end(&cli.jw);
 		json_finish(&cli.jw);
 	}
-	if (l.calls_fd >= 0)
-		close(l.calls_fd);
+	close(l.calls_fd);
 	close_entry_maps(fds, ENTRY_MAPS);
 	return EXIT_OK;
 }

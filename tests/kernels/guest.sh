@@ -4,17 +4,18 @@
 # filtering test, the refused-program test (its report, attach --xdp-only)
 # the daemon smoke test (registration learned, a call with RTP, a
 # scanner dropped, kill -9 and restart, BYE) and whose SIP it follows
-# behind NAT (conntrack's pre-NAT sender, voip_hosts). Each result line
+# behind NAT (conntrack's pre-NAT sender, voip_hosts), the map layer, and
+# attach racing attach or run on one pin dir. Each result line
 # names the kernel. Exit status: the number of failed checks.
 #
-#   tests/kernels/guest.sh [verifier|bpf|net-xdp|net-refused|daemon|voip-hosts ...]   (default: all)
+#   tests/kernels/guest.sh [verifier|bpf|net-xdp|net-refused|daemon|voip-hosts|pin-lock ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 kernel=$(uname -r)
 report=$BUILD/kernels/verifier-$kernel.txt
 checks=("$@")
-[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp net-refused daemon voip-hosts)
+[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp net-refused daemon voip-hosts pin-lock)
 failed=0
 
 one() {  # one NAME COMMAND...
@@ -42,11 +43,13 @@ verifier() {
 for c in "${checks[@]}"; do
 	case $c in
 	verifier) one verifier verifier ;;
-	bpf) one bpf/test_verdict "$BUILD/tests/test_verdict" ;;
+	bpf) one bpf/test_verdict "$BUILD/tests/test_verdict"
+	     one bpf/test_maps "$BUILD/tests/test_maps" ;;
 	net-xdp) one net/test_xdp_veth timeout 600 bash tests/net/test_xdp_veth.sh ;;
 	net-refused) one net/test_refused_load timeout 600 bash tests/net/test_refused_load.sh ;;
 	daemon) one net/test_daemon_sip timeout 600 bash tests/net/test_daemon_sip.sh ;;
 	voip-hosts) one net/test_voip_hosts timeout 600 bash tests/net/test_voip_hosts.sh ;;
+	pin-lock) one net/test_pin_dir_lock env ROUNDS=2 timeout 600 bash tests/net/test_pin_dir_lock.sh ;;
 	*) echo "guest.sh: unknown check '$c'" >&2; exit 2 ;;
 	esac
 done
