@@ -22,6 +22,17 @@
 #include "names.h"
 
 #define WHY_MAX 160
+
+#define CONFIG_STR_(x) #x
+#define CONFIG_STR(x) CONFIG_STR_(x)
+
+/* Sets why and returns -EINVAL, for the setters' refusals. */
+static int why_is(char *why, const char *text)
+{
+	snprintf(why, WHY_MAX, "%s", text);
+	return -EINVAL;
+}
+
 /* Room for any value: content lines are at most VFW_CONFIG_LINE_MAX long. */
 #define VALUE_MAX (VFW_CONFIG_LINE_MAX + 1)
 
@@ -212,10 +223,8 @@ static int set_removed_any_source(struct parse *p, const struct key_def *k,
 	(void)k;
 	if (parse_bool(v, &any_source, why))
 		return -EINVAL;
-	if (any_source) {
-		snprintf(why, WHY_MAX, "no longer supported: media is admitted only from the address the call's SDP names; remove the line");
-		return -EINVAL;
-	}
+	if (any_source)
+		return why_is(why, "no longer supported: media is admitted only from the address the call's SDP names; remove the line");
 	return 0;
 }
 
@@ -319,10 +328,8 @@ static int set_interface(struct parse *p, const struct key_def *k,
 
 	snprintf(buf, sizeof(buf), "%s", v);
 	n = split(buf, ", \t", tok, VFW_CONFIG_MAX_IFACES, false);
-	if (n == 0) {
-		snprintf(why, WHY_MAX, "no interface name");
-		return -EINVAL;
-	}
+	if (n == 0)
+		return why_is(why, "no interface name");
 	if (n == -E2BIG || (n > 0 && c->n_ifaces + n > VFW_CONFIG_MAX_IFACES)) {
 		snprintf(why, WHY_MAX, "more than %d interfaces", VFW_CONFIG_MAX_IFACES);
 		return -EINVAL;
@@ -335,10 +342,8 @@ static int set_interface(struct parse *p, const struct key_def *k,
 			return -EINVAL;
 		}
 		for (j = 0; j < c->n_ifaces; j++) {
-			if (!strcmp(c->ifaces[j], tok[i])) {
-				snprintf(why, WHY_MAX, "interface listed twice");
-				return -EINVAL;
-			}
+			if (!strcmp(c->ifaces[j], tok[i]))
+				return why_is(why, "interface listed twice");
 		}
 		snprintf(c->ifaces[c->n_ifaces++], VFW_CONFIG_IFNAMSIZ, "%s", tok[i]);
 	}
@@ -353,30 +358,24 @@ static int set_pin_dir(struct parse *p, const struct key_def *k, const char *v,
 
 	while (len > 1 && v[len - 1] == '/')
 		len--;          /* "/sys/fs/bpf/voipfw/" is the same directory */
-	if (v[0] != '/' || len < 2) {
-		snprintf(why, WHY_MAX, "expected an absolute directory path (not /)");
-		return -EINVAL;
-	}
+	if (v[0] != '/' || len < 2)
+		return why_is(why, "expected an absolute directory path (not /)");
 	if (len >= VFW_CONFIG_PATH_MAX) {
 		snprintf(why, WHY_MAX, "path longer than %d characters",
 			 VFW_CONFIG_PATH_MAX - 1);
 		return -EINVAL;
 	}
 	for (i = 0; i < len; i++) {
-		if (v[i] <= ' ' || v[i] >= 0x7f) {
-			snprintf(why, WHY_MAX, "path contains blanks or non-ASCII bytes");
-			return -EINVAL;
-		}
+		if (v[i] <= ' ' || v[i] >= 0x7f)
+			return why_is(why, "path contains blanks or non-ASCII bytes");
 	}
 	/* Each component between slashes: not empty, not "." or "..". */
 	for (i = 1; i <= len; i = j + 1) {
 		for (j = i; j < len && v[j] != '/'; j++)
 			;
 		if (j == i || (j - i == 1 && v[i] == '.') ||
-		    (j - i == 2 && v[i] == '.' && v[i + 1] == '.')) {
-			snprintf(why, WHY_MAX, "path contains '.', '..' or '//'");
-			return -EINVAL;
-		}
+		    (j - i == 2 && v[i] == '.' && v[i + 1] == '.'))
+			return why_is(why, "path contains '.', '..' or '//'");
 	}
 	memcpy(p->c.pin_dir, v, len);
 	p->c.pin_dir[len] = '\0';
@@ -415,10 +414,8 @@ static int set_ports(struct parse *p, const struct key_def *k, const char *v,
 			return -EINVAL;
 		}
 		for (j = 0; j < i; j++) {
-			if (ranges_overlap(r, &list.r[j])) {
-				snprintf(why, WHY_MAX, "ranges overlap each other");
-				return -EINVAL;
-			}
+			if (ranges_overlap(r, &list.r[j]))
+				return why_is(why, "ranges overlap each other");
 		}
 	}
 	list.n = n;
@@ -429,16 +426,25 @@ static int set_ports(struct parse *p, const struct key_def *k, const char *v,
 /* Optional second word of a trunk line: which port classes it admits. */
 static int parse_admit_word(char **tok, int n, __u32 *admit, char *why)
 {
-	if (n > 2 || n < 1) {
-		snprintf(why, WHY_MAX, "expected one address and optionally sip, media or all");
-		return -EINVAL;
-	}
+	if (n > 2 || n < 1)
+		return why_is(why, "expected one address and optionally sip, media or all");
 	*admit = VFW_ADMIT_ALL;
-	if (n == 2 && vfw_parse_admit(tok[1], admit)) {
-		snprintf(why, WHY_MAX, "second word must be sip, media or all");
-		return -EINVAL;
-	}
+	if (n == 2 && vfw_parse_admit(tok[1], admit))
+		return why_is(why, "second word must be sip, media or all");
 	return 0;
+}
+
+/* A prefix of a list entry; the parser's reason, and hint, when it is none. */
+static int parse_new_prefix(const char *s, const char *hint,
+			    struct vfw_prefix *pfx, char *why)
+{
+	const char *bad = NULL;
+
+	memset(pfx, 0, sizeof(*pfx));
+	if (!vfw_parse_prefix(s, pfx, &bad))
+		return 0;
+	snprintf(why, WHY_MAX, "%s%s", bad ? bad : "not a prefix", hint);
+	return -EINVAL;
 }
 
 static int set_static(struct parse *p, const struct key_def *k, const char *v,
@@ -447,7 +453,6 @@ static int set_static(struct parse *p, const struct key_def *k, const char *v,
 	char buf[VALUE_MAX], *tok[3];
 	struct vfw_config *c = &p->c;
 	struct vfw_config_static s;
-	const char *bad = NULL;
 	int n;
 	__u32 i;
 
@@ -455,21 +460,13 @@ static int set_static(struct parse *p, const struct key_def *k, const char *v,
 	n = split(buf, " \t", tok, 3, false);
 	if (parse_admit_word(tok, n == -E2BIG ? 3 : n, &s.admit, why))
 		return -EINVAL;
-	memset(&s.prefix, 0, sizeof(s.prefix));
-	if (vfw_parse_prefix(tok[0], &s.prefix, &bad)) {
-		snprintf(why, WHY_MAX, "%s", bad ? bad : "not a prefix");
+	if (parse_new_prefix(tok[0], "", &s.prefix, why))
 		return -EINVAL;
-	}
-	for (i = 0; i < c->n_static; i++) {
-		if (vfw_prefix_equal(&c->statics[i].prefix, &s.prefix)) {
-			snprintf(why, WHY_MAX, "prefix listed twice");
-			return -EINVAL;
-		}
-	}
-	if (c->n_static == VFW_CONFIG_MAX_STATIC) {
-		snprintf(why, WHY_MAX, "more than %d static trunks", VFW_CONFIG_MAX_STATIC);
-		return -EINVAL;
-	}
+	for (i = 0; i < c->n_static; i++)
+		if (vfw_prefix_equal(&c->statics[i].prefix, &s.prefix))
+			return why_is(why, "prefix listed twice");
+	if (c->n_static == VFW_CONFIG_MAX_STATIC)
+		return why_is(why, "more than " CONFIG_STR(VFW_CONFIG_MAX_STATIC) " static trunks");
 	c->statics[c->n_static++] = s;
 	return 0;
 }
@@ -484,7 +481,6 @@ static int set_voip_hosts(struct parse *p, const struct key_def *k,
 {
 	struct vfw_config *c = &p->c;
 	struct vfw_prefix pfx;
-	const char *bad = NULL;
 	__u32 i;
 
 	(void)k;
@@ -496,21 +492,13 @@ static int set_voip_hosts(struct parse *p, const struct key_def *k,
 		c->voip_local = true;
 		return 0;
 	}
-	memset(&pfx, 0, sizeof(pfx));
-	if (vfw_parse_prefix(v, &pfx, &bad)) {
-		snprintf(why, WHY_MAX, "%s (expected an address, a prefix or 'local')",
-			 bad ? bad : "not a prefix");
+	if (parse_new_prefix(v, " (expected an address, a prefix or 'local')", &pfx, why))
 		return -EINVAL;
-	}
 	for (i = 0; i < c->n_voip_hosts; i++)
-		if (vfw_prefix_equal(&c->voip_hosts[i], &pfx)) {
-			snprintf(why, WHY_MAX, "prefix listed twice");
-			return -EINVAL;
-		}
-	if (c->n_voip_hosts == VFW_CONFIG_MAX_VOIP_HOSTS) {
-		snprintf(why, WHY_MAX, "more than %d voip_hosts", VFW_CONFIG_MAX_VOIP_HOSTS);
-		return -EINVAL;
-	}
+		if (vfw_prefix_equal(&c->voip_hosts[i], &pfx))
+			return why_is(why, "prefix listed twice");
+	if (c->n_voip_hosts == VFW_CONFIG_MAX_VOIP_HOSTS)
+		return why_is(why, "more than " CONFIG_STR(VFW_CONFIG_MAX_VOIP_HOSTS) " voip_hosts");
 	c->voip_hosts[c->n_voip_hosts++] = pfx;
 	return 0;
 }
@@ -587,10 +575,8 @@ static int set_dns(struct parse *p, const struct key_def *k, const char *v,
 		return -EINVAL;
 	}
 	for (i = 0; i < c->n_dns; i++) {
-		if (same_host(c->dns[i].host, tok[0])) {
-			snprintf(why, WHY_MAX, "host name listed twice");
-			return -EINVAL;
-		}
+		if (same_host(c->dns[i].host, tok[0]))
+			return why_is(why, "host name listed twice");
 	}
 	if (c->n_dns == VFW_CONFIG_MAX_DNS) {
 		snprintf(why, WHY_MAX, "more than %d dns trunks", VFW_CONFIG_MAX_DNS);
