@@ -603,8 +603,41 @@ static void test_nat_via_received(void **state)
 	assert_string_equal(fx->last.call_id, "via-bad");
 	assert_string_equal(fx->last.text,
 			    "no RTP from the far end reached port 10000 within 5 s of the "
-			    "answer; our SDP advertises " LAN " but the 2xx's Via says the far "
-			    "end sees us as " PBX ":40000");
+			    "answer; our SDP advertises " LAN " but the far end sees us as "
+			    PBX " (Via)");
+}
+
+/* The longest warning (two full-length IPv6 addresses) is not cut short. */
+static void test_nat_warning_fits(void **state)
+{
+	struct fx *fx = *state;
+	const char *lan6 = "fd00:1111:2222:3333:4444:5555:6666:7777";
+	const char *pub6 = "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff";
+	char want[VFW_EVENT_TEXT_MAX + 64];
+
+	snprintf(msg_buf, sizeof(msg_buf),
+		 "INVITE sip:peer@" TRUNK " SIP/2.0\r\nVia: SIP/2.0/UDP [%s]:5060;branch=z9hG4bKv6\r\n"
+		 "From: <sip:a@example.org>;tag=pbx\r\nTo: <sip:b@example.org>\r\n"
+		 "Call-ID: v6\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", lan6,
+		 strlen(sdp(lan6, 65534, NULL)), sdp(lan6, 65534, NULL));
+	feed(fx, OUT, msg_buf);
+	snprintf(msg_buf, sizeof(msg_buf),
+		 "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP [%s]:5060;branch=z9hG4bKv6;received=%s\r\n"
+		 "From: <sip:a@example.org>;tag=pbx\r\nTo: <sip:b@example.org>;tag=far\r\n"
+		 "Call-ID: v6\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", lan6, pub6,
+		 strlen(sdp(TRUNK, 40000, NULL)), sdp(TRUNK, 40000, NULL));
+	feed(fx, IN, msg_buf);
+	fx->log[0] = '\0';
+	assert_int_equal(vfw_tracker_media_due(fx->t, T0 + 5 * SEC, (__u64[1]){ 0 }, 1), 1);
+	vfw_tracker_media_missing(fx->t, vfw_call_hash(sv_from_cstr("v6")));
+	expect(fx, "warning(SDP address differs from Via received)");
+	snprintf(want, sizeof(want),
+		 "no RTP from the far end reached port 65534 within 5 s of the answer; "
+		 "our SDP advertises %s but the far end sees us as %s (Via)", lan6, pub6);
+	assert_true(strlen(want) < VFW_EVENT_TEXT_MAX);
+	assert_string_equal(fx->last.text, want);
 }
 
 /* Many suspect calls: handed out max at a time, each once. */
@@ -1697,6 +1730,7 @@ int main(void)
 		T(test_nat_held_from_answer),
 		T(test_nat_inbound_missing),
 		T(test_nat_via_received),
+		T(test_nat_warning_fits),
 		T(test_nat_due_batches),
 		T(test_inbound_call),
 		T(test_outbound_call_answer_from_peer),

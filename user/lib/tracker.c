@@ -134,7 +134,6 @@ struct call {
 	__u8 media_check;    /* enum media_check */
 	__u8 has_sdp_addr;
 	__u16 sdp_port;      /* the RTP port of our first active stream */
-	__u16 seen_port;     /* NAT_VIA: the port the far end saw, 0 = not said */
 	__u8 sdp_addr[16];   /* the address our latest SDP advertises */
 	__u8 seen_addr[16];  /* the address the registrar / far end saw us as */
 	__u64 answered_ns;   /* when the first 2xx was seen, 0 = not yet */
@@ -1189,7 +1188,6 @@ static void check_local_sdp(struct vfw_tracker *t, struct call *c,
 			continue;
 		c->nat_suspect = NAT_REGISTRAR;
 		memcpy(c->seen_addr, t->public_addr, 16);
-		c->seen_port = 0;
 		return;
 	}
 }
@@ -1224,7 +1222,6 @@ static void check_invite_via(struct call *c, const struct sip_msg *m)
 		return;
 	c->nat_suspect = NAT_VIA;
 	memcpy(c->seen_addr, seen, 16);
-	c->seen_port = via->rport ? via->rport : sent_port;
 }
 
 /*
@@ -1298,11 +1295,12 @@ void vfw_tracker_media_missing(struct vfw_tracker *t, __u64 call_hash)
 	c->warned_public = 1;
 	fmt_addr(c->sdp_addr, a);
 	fmt_addr(c->seen_addr, b);
+	/* two IPv6 addresses at full length still fit VFW_EVENT_TEXT_MAX */
 	if (c->nat_suspect == NAT_VIA)
 		warn(t, c, "SDP address differs from Via received",
 		     "no RTP from the far end reached port %u within %u s of the "
-		     "answer; our SDP advertises %s but the 2xx's Via says the far "
-		     "end sees us as %s:%u", c->sdp_port, secs, a, b, c->seen_port);
+		     "answer; our SDP advertises %s but the far end sees us as %s "
+		     "(Via)", c->sdp_port, secs, a, b);
 	else
 		warn(t, c, "SDP address differs from public address",
 		     "no RTP from the far end reached port %u within %u s of the "
