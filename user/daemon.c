@@ -563,6 +563,42 @@ static void drop_summary(struct daemon *d)
 			sources[0] ? "; top sources (sampled): " : "", sources);
 }
 
+#define MEDIA_CHECK_BATCH 64
+
+/*
+ * The tracker's advertised-address check (tracker.h, vfw_tracker_media_due):
+ * the kernel counts what it passed to each call's pinholes and admissions,
+ * so whether the far end's media arrived is read there, and the tracker
+ * decides whether that is worth a warning. A call the maps cannot answer
+ * for gets no verdict: no warning without evidence.
+ */
+static void check_media(struct daemon *d, __u64 now)
+{
+	struct vfw_tracker *t = vfw_pipeline_tracker(d->pipe);
+	__u64 hashes[MEDIA_CHECK_BATCH], packets[MEDIA_CHECK_BATCH];
+	unsigned i, n;
+	int err;
+
+	while ((n = vfw_tracker_media_due(t, now, hashes, MEDIA_CHECK_BATCH)) > 0) {
+		err = vfw_calls_packets_read(d->fds[VFW_MAP_PINHOLES],
+					     d->fds[VFW_MAP_ADMISSIONS], hashes, n,
+					     packets);
+		if (err) {
+			pr_debug("media check: cannot read pinholes: %s", strerror(-err));
+			continue;	/* those calls stay unjudged */
+		}
+		for (i = 0; i < n; i++) {
+			pr_debug("media check: call %llx: %llu packets from the far end",
+				 (unsigned long long)hashes[i],
+				 (unsigned long long)packets[i]);
+			if (packets[i])
+				vfw_tracker_media_seen(t, hashes[i]);
+			else
+				vfw_tracker_media_missing(t, hashes[i]);
+		}
+	}
+}
+
 static void housekeeping(struct daemon *d)
 {
 	__u64 now = vfw_now_ns();
@@ -571,6 +607,7 @@ static void housekeeping(struct daemon *d)
 		return;
 	d->next_gc_ns = now + GC_INTERVAL_NS;
 	vfw_pipeline_tick(d->pipe, now);
+	check_media(d, now);
 	save_dirty_calls(d);
 	gc_pinholes(d, now);
 	gc_trunks(d, now);

@@ -434,6 +434,41 @@ int vfw_tap_stats_read(int fd, __u64 out[VFW_TAP_COUNTER_MAX])
 	return percpu_sum(fd, VFW_TAP_COUNTER_MAX, 1, out);
 }
 
+struct call_packets {
+	const __u64 *hashes;
+	unsigned n;
+	__u64 *packets;
+};
+
+static int add_call_packets(const void *key, const void *value, void *ctx)
+{
+	const struct vfw_pinhole *v = value;
+	struct call_packets *cp = ctx;
+	unsigned i;
+
+	if (!v->call_hash)
+		return 0;
+	for (i = 0; i < cp->n; i++)
+		if (cp->hashes[i] == v->call_hash)
+			cp->packets[i] += v->packets;
+	return 0;
+}
+
+int vfw_calls_packets_read(int pinholes_fd, int admissions_fd,
+			   const __u64 *call_hashes, unsigned n, __u64 *packets)
+{
+	struct call_packets cp = { call_hashes, n, packets };
+	int err;
+
+	memset(packets, 0, n * sizeof(*packets));
+	if (!n)
+		return 0;
+	err = vfw_map_each(pinholes_fd, VFW_MAP_PINHOLES, add_call_packets, &cp);
+	if (!err)
+		err = vfw_map_each(admissions_fd, VFW_MAP_ADMISSIONS, add_call_packets, &cp);
+	return err;
+}
+
 /* ---- trunks ---- */
 
 /* Conditional writes that lost a race with another process are retried. */

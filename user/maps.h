@@ -130,6 +130,14 @@ int vfw_runtime_read(int fd, struct vfw_runtime *rt);
 int vfw_stats_read(int fd, struct vfw_counter out[VFW_REASON_MAX]);
 int vfw_tap_stats_read(int fd, __u64 out[VFW_TAP_COUNTER_MAX]);
 
+/*
+ * Packets the kernel passed to each of n calls (by call hash): the sum of
+ * `packets` over their pinholes and media admissions, one walk of each
+ * map for all n. packets[i] is call_hashes[i]'s; 0 or -errno.
+ */
+int vfw_calls_packets_read(int pinholes_fd, int admissions_fd,
+			   const __u64 *call_hashes, unsigned n, __u64 *packets);
+
 /* ---- writing ---- */
 
 /* Deletes every entry; returns how many, or -errno. */

@@ -163,6 +163,11 @@ rtp_note "outbound isp->pbx (early media) $recv/$sent (lost $(( ${sent:-0} - ${r
 rtp_check "outbound pbx->isp" "$NS_PBX" d:rtp_out_callee "$NS_ISP" rtp_in_callee
 check_eq "drops during the calls: only that early media, nothing else" "$(fw_drops)" \
 	"$(( ${sent:-0} - ${recv:-0} ))"
+# Behind the router's masquerade the Via of our INVITE comes back with
+# received=/rport=; the PBX advertises the public address and audio flows:
+# no advertised-address warning (issue 12: only with evidence).
+check_eq "no advertised-address warning for calls whose audio flows" \
+	"$(grep -c 'advertises' "$FWD_LOG")" 0
 scen_end
 fi
 

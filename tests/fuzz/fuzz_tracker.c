@@ -17,6 +17,22 @@
 #include "sip.h"
 #include "tracker.h"
 
+/* The advertised-address check: every due call answered, seen or missing. */
+static void media_verdicts(struct vfw_tracker *t, uint64_t now, int missing)
+{
+	__u64 due[4];
+	unsigned i, n = vfw_tracker_media_due(t, now, due, 4);
+
+	if (n > 4)
+		abort();
+	for (i = 0; i < n; i++) {
+		if (missing)
+			vfw_tracker_media_missing(t, due[i]);
+		else
+			vfw_tracker_media_seen(t, due[i]);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct state {
@@ -117,6 +133,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			now += 60ULL * 1000000000ULL;
 		if (flags & 0x08)
 			vfw_tracker_tick(t, now);
+		if (flags & 0x08)
+			media_verdicts(t, now, flags & 0x80);
 		if (flags & 0x40)
 			vfw_tracker_tcp_lost(t, peers[(flags >> 1) & 3],
 					     (uint16_t)(5060 + ((flags >> 1) & 3)),

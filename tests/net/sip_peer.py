@@ -9,15 +9,17 @@
       Sends REGISTER, answers the challenge, waits for the 200; prints
       "registered N" or "failed". --call-id: a refresh or unregistration
       of an earlier registration with that Call-ID.
-  sip_peer.py callee LOCAL RTP_PORT [--max-seconds S]
+  sip_peer.py callee LOCAL RTP_PORT [--max-seconds S] [--sdp-addr ADDR]
       Waits for an INVITE, answers 200 OK with SDP (our RTP_PORT), waits
-      for ACK and BYE, answers 200; prints the events.
+      for ACK and BYE, answers 200; prints the events. --sdp-addr: the SDP
+      advertises ADDR (a LAN address behind NAT) instead of LOCAL.
   sip_peer.py caller LOCAL REMOTE MEDIA_ADDR RTP_COUNT [--duration S] [--until FILE] [--bye]
-                                          [--odd-bytes]
+                                          [--odd-bytes] [--no-rtp]
       Sends INVITE (its media at MEDIA_ADDR:40000), on the 200 OK sends ACK
       and immediately RTP_COUNT RTP packets to the port in the answer, then
       one every 20 ms for S seconds, then BYE. Prints "rtp-sent N port P"
-      and "bye-ok".
+      and "bye-ok". --no-rtp: sends none (media that fails), S seconds of
+      silence.
   sip_peer.py uac LOCAL REMOTE MEDIA_ADDR MEDIA_PORT --calls N [--rtp K] [--hold S]
       N calls one after the other: INVITE with SDP (MEDIA_ADDR:MEDIA_PORT);
       on the 200 OK, K RTP packets to the answer's media address and port
@@ -161,7 +163,7 @@ def register(local, registrar_addr, expires, callid=""):
     return 1
 
 
-def callee(local, rtp_port, max_seconds):
+def callee(local, rtp_port, max_seconds, sdp_addr=""):
     s = sock(local)
     deadline = time.monotonic() + max_seconds
     while True:
@@ -172,7 +174,7 @@ def callee(local, rtp_port, max_seconds):
             print("invite", flush=True)
             reply(s, data, src, 200, "OK", [("Contact", "<sip:1000@%s>" % hostport(local)),
                                               ("Content-Type", "application/sdp")],
-                  sdp(local, rtp_port))
+                  sdp(sdp_addr or local, rtp_port))
         elif data.startswith(b"ACK"):
             print("ack", flush=True)
         elif data.startswith(b"BYE"):
@@ -181,7 +183,8 @@ def callee(local, rtp_port, max_seconds):
             return 0
 
 
-def caller(local, remote, media_addr, count, bye, duration, until=None, odd=False):
+def caller(local, remote, media_addr, count, bye, duration, until=None, odd=False,
+           no_rtp=False):
     s = sock(local)
     callid = "call%d%s@test" % (random.randrange(1 << 30), ODD_CALL_ID if odd else "")
     uri = "sip:1000@%s" % hostport(remote)
@@ -207,13 +210,16 @@ def caller(local, remote, media_addr, count, bye, duration, until=None, odd=Fals
     rtp = socket.socket(fam, socket.SOCK_DGRAM)
     rtp.bind((media_addr, 40000))
     def send_rtp(seq):
+        if no_rtp:
+            return 0
         pkt = bytes([0x80, 0]) + (seq & 0xffff).to_bytes(2, "big") + \
             (seq * 160 & 0xffffffff).to_bytes(4, "big") + b"\x12\x34\x56\x78" + b"\xff" * 160
         rtp.sendto(pkt, (remote, port))
+        return 1
+    sent = 0
     for seq in range(count):
-        send_rtp(seq)
+        sent += send_rtp(seq)
         time.sleep(0.002)
-    sent = count
     # a call's steady stream, one per 20 ms, for duration seconds and then
     # until the file "until" exists (the test's hang-up), at most 150 s
     # (a kernel under emulation, its host busy, takes minutes)
@@ -222,8 +228,7 @@ def caller(local, remote, media_addr, count, bye, duration, until=None, odd=Fals
         t = time.monotonic() - start
         return t < duration or (until and not os.path.exists(until) and t < 150)
     while streaming():
-        send_rtp(sent)
-        sent += 1
+        sent += send_rtp(sent)
         time.sleep(0.02)
     print("rtp-sent %d port %d" % (sent, port), flush=True)
     if bye:
@@ -364,11 +369,12 @@ def main(a):
     if len(a) >= 4 and a[1] == "register":
         return register(a[2], a[3], opt(a, "--expires", 120), opt(a, "--call-id", ""))
     if len(a) >= 4 and a[1] == "callee":
-        return callee(a[2], int(a[3]), opt(a, "--max-seconds", 30.0))
+        return callee(a[2], int(a[3]), opt(a, "--max-seconds", 30.0),
+                      opt(a, "--sdp-addr", ""))
     if len(a) >= 6 and a[1] == "caller":
         return caller(a[2], a[3], a[4], min(int(a[5]), 1000), "--bye" in a,
                       min(opt(a, "--duration", 0.0), 60.0), opt(a, "--until", ""),
-                      "--odd-bytes" in a)
+                      "--odd-bytes" in a, "--no-rtp" in a)
     if len(a) >= 6 and a[1] == "uac":
         return uac(a[2], a[3], a[4], int(a[5]), min(opt(a, "--calls", 1), 200),
                    min(opt(a, "--rtp", 0), 100), min(opt(a, "--hold", 0.1), 5.0))

@@ -406,13 +406,257 @@ static void test_register_nat_warnings(void **state)
 	assert_non_null(strstr(fx->last.text, PBX ":40000"));
 	assert_non_null(strstr(fx->last.text, "192.168.1.10:5060"));
 
-	/* ...and its SDP carries the LAN address too: warned once per call */
+	/*
+	 * ...and its SDP carries the LAN address too: only a suspicion, no
+	 * warning until the media check (test_nat_* below) finds no RTP.
+	 */
 	feed(fx, OUT, req("INVITE", "c1", 1, "a1", "", sdp("192.168.1.10", 10000, NULL), NULL));
-	expect(fx, "warning(SDP address differs from public address); "
-		   "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
-	assert_string_equal(fx->last.call_id, "c1");
-	feed(fx, OUT, req("INVITE", "c1", 1, "a1", "", sdp("192.168.1.10", 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle");
+}
+
+/* ---- the advertised-address check ----------------------------------- */
+
+#define LAN "192.168.1.10"
+
+/* A registration through NAT whose registrar sees us as PBX (received=). */
+static void register_public(struct fx *fx)
+{
+	feed(fx, OUT, register_req(1, REG_CONTACT));
+	snprintf(msg_buf, sizeof(msg_buf),
+		 "SIP/2.0 200 OK\r\n" REG_VIA_OK
+		 "From: <sip:100@example.org>;tag=r1\r\nTo: <sip:100@example.org>;tag=s1\r\n"
+		 "Call-ID: reg-1\r\nCSeq: 1 REGISTER\r\n"
+		 REG_CONTACT "Expires: 600\r\nContent-Length: 0\r\n\r\n");
+	feed(fx, IN, msg_buf);
+	expect(fx, "trunk_learn 198.51.100.1 exp=+660");
+}
+
+/* Our outbound call advertising addr, answered by the trunk at T0 + 1 s. */
+static void call_out_answered(struct fx *fx, const char *cid, const char *addr)
+{
+	feed(fx, OUT, req("INVITE", cid, 1, "pbx", "", sdp(addr, 10000, NULL), NULL));
+	fx->now = T0 + 1 * SEC;
+	feed(fx, IN, resp(200, "INVITE", cid, 1, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
+	feed(fx, OUT, req("ACK", cid, 1, "pbx", "callee", NULL, NULL));
+	fx->log[0] = '\0';
+}
+
+/* The calls due for a media check at `at`; *hash the first one. */
+static unsigned media_due(struct fx *fx, __u64 at, __u64 *hash)
+{
+	__u64 h[4] = { 0 };
+	unsigned n = vfw_tracker_media_due(fx->t, at, h, 4);
+
+	if (hash)
+		*hash = h[0];
+	return n;
+}
+
+/* Through a NAT-fixing relay the far end's RTP arrives: no warning, ever. */
+static void test_nat_suspect_media_seen(void **state)
+{
+	struct fx *fx = *state;
+	__u64 h;
+
+	register_public(fx);
+	call_out_answered(fx, "nat-ok", LAN);
+	/* the check waits VFW_MEDIA_CHECK_NS from the answer, not the INVITE */
+	assert_int_equal(media_due(fx, T0 + 5 * SEC, NULL), 0);
+	assert_int_equal(media_due(fx, T0 + 6 * SEC, &h), 1);
+	assert_int_equal(h, vfw_call_hash(sv_from_cstr("nat-ok")));
+	vfw_tracker_media_seen(fx->t, h);
 	expect(fx, "");
+	/* asked once; a stray late verdict changes nothing */
+	assert_int_equal(media_due(fx, T0 + 60 * SEC, NULL), 0);
+	vfw_tracker_media_missing(fx->t, h);
+	expect(fx, "");
+}
+
+/* No RTP reached our port: one warning naming the evidence and the addresses. */
+static void test_nat_suspect_media_missing(void **state)
+{
+	struct fx *fx = *state;
+	__u64 h;
+
+	register_public(fx);
+	call_out_answered(fx, "nat-bad", LAN);
+	assert_int_equal(media_due(fx, T0 + 6 * SEC, &h), 1);
+	vfw_tracker_media_missing(fx->t, h);
+	expect(fx, "warning(SDP address differs from public address)");
+	assert_string_equal(fx->last.call_id, "nat-bad");
+	assert_string_equal(fx->last.text,
+			    "no RTP from the far end reached port 10000 within 5 s of the "
+			    "answer; our SDP advertises " LAN " but the registrar sees us as " PBX);
+	/* once per call */
+	vfw_tracker_media_missing(fx->t, h);
+	assert_int_equal(media_due(fx, T0 + 60 * SEC, NULL), 0);
+	/* a re-INVITE from the same address does not ask again */
+	feed(fx, OUT, req("INVITE", "nat-bad", 2, "pbx", "callee", sdp(LAN, 10000, NULL), NULL));
+	feed(fx, IN, resp(200, "INVITE", "nat-bad", 2, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
+	assert_int_equal(media_due(fx, T0 + 120 * SEC, NULL), 0);
+	expect(fx, "");
+}
+
+/* Nothing to compare with, or nothing differs, or no answer: never asked. */
+static void test_nat_no_suspicion(void **state)
+{
+	struct fx *fx = *state;
+
+	/* no registration: no public address known (and the 2xx's Via agrees) */
+	call_out_answered(fx, "no-pub", LAN);
+	assert_int_equal(media_due(fx, T0 + 60 * SEC, NULL), 0);
+	vfw_tracker_media_missing(fx->t, vfw_call_hash(sv_from_cstr("no-pub")));
+	expect(fx, "");
+
+	fx->now = T0;
+	register_public(fx);
+	/* our SDP advertises the public address: nothing to check */
+	call_out_answered(fx, "pub-ok", PBX);
+	assert_int_equal(media_due(fx, T0 + 60 * SEC, NULL), 0);
+
+	/* suspect but never answered: ringing is silent, no check */
+	fx->now = T0;
+	feed(fx, OUT, req("INVITE", "ringing", 1, "pbx", "", sdp(LAN, 10002, NULL), NULL));
+	feed(fx, IN, resp(180, "INVITE", "ringing", 1, "pbx", "callee", NULL, NULL));
+	assert_int_equal(media_due(fx, T0 + 60 * SEC, NULL), 0);
+
+	/* suspect, answered, but ended before the check: nothing left to ask */
+	fx->now = T0;
+	call_out_answered(fx, "short", LAN);
+	feed(fx, OUT, req("BYE", "short", 2, "pbx", "callee", NULL, NULL));
+	assert_int_equal(media_due(fx, T0 + 60 * SEC, NULL), 0);
+}
+
+/* The far end answers on hold (it will not send): silence is no evidence. */
+static void test_nat_held_from_answer(void **state)
+{
+	struct fx *fx = *state;
+
+	register_public(fx);
+	feed(fx, OUT, req("INVITE", "held", 1, "pbx", "", sdp(LAN, 10000, NULL), NULL));
+	feed(fx, IN, resp(200, "INVITE", "held", 1, "pbx", "callee",
+			  sdp(TRUNK, 40000, "a=recvonly\r\n"), NULL));
+	assert_int_equal(media_due(fx, T0 + 60 * SEC, NULL), 0);
+	expect(fx, "open 198.51.100.1>10000 prov noidle; open 198.51.100.1>10001 prov noidle; "
+		   "update 198.51.100.1>10000 noidle; update 198.51.100.1>10001 noidle");
+}
+
+/* Inbound: the clock starts at our 2xx; our SDP in it is the suspect one. */
+static void test_nat_inbound_missing(void **state)
+{
+	struct fx *fx = *state;
+	__u64 h;
+
+	register_public(fx);
+	feed(fx, IN, req("INVITE", "in-nat", 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+	fx->now = T0 + 30 * SEC;	/* rang for 30 s */
+	feed(fx, OUT, resp(200, "INVITE", "in-nat", 1, "caller", "pbx", sdp(LAN, 10004, NULL), NULL));
+	fx->log[0] = '\0';
+	assert_int_equal(media_due(fx, T0 + 34 * SEC, NULL), 0);
+	assert_int_equal(media_due(fx, T0 + 35 * SEC, &h), 1);
+	vfw_tracker_media_missing(fx->t, h);
+	expect(fx, "warning(SDP address differs from public address)");
+	assert_non_null(strstr(fx->last.text, "reached port 10004 within 5 s"));
+}
+
+/*
+ * No registration (a trunk by IP), but the 2xx to our INVITE says, by its
+ * Via received= and rport=, that the far end saw us elsewhere than our
+ * SDP says; no RTP follows. Media arriving would have cleared it.
+ */
+static void test_nat_via_received(void **state)
+{
+	struct fx *fx = *state;
+	const char *via_lan = "Via: SIP/2.0/UDP " LAN ":5060;branch=z9hG4bKv1;rport\r\n";
+	__u64 h;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		const char *cid = i == 0 ? "via-bad" : i == 1 ? "via-ok" : "via-agrees";
+		const char *rcv = i < 2 ? ";received=" PBX ";rport=40000" : ";rport=5060";
+
+		fx->now = T0;
+		snprintf(msg_buf, sizeof(msg_buf),
+			 "INVITE sip:peer@" TRUNK " SIP/2.0\r\n%s"
+			 "From: <sip:a@example.org>;tag=pbx\r\nTo: <sip:b@example.org>\r\n"
+			 "Call-ID: %s\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+			 "Content-Length: %zu\r\n\r\n%s", via_lan, cid,
+			 strlen(sdp(LAN, 10000 + 2 * i, NULL)), sdp(LAN, 10000 + 2 * i, NULL));
+		feed(fx, OUT, msg_buf);
+		fx->now = T0 + SEC;
+		snprintf(msg_buf, sizeof(msg_buf),
+			 "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP " LAN ":5060;branch=z9hG4bKv1%s\r\n"
+			 "From: <sip:a@example.org>;tag=pbx\r\nTo: <sip:b@example.org>;tag=far\r\n"
+			 "Call-ID: %s\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+			 "Content-Length: %zu\r\n\r\n%s", rcv, cid,
+			 strlen(sdp(TRUNK, 40000, NULL)), sdp(TRUNK, 40000, NULL));
+		feed(fx, IN, msg_buf);
+	}
+	fx->log[0] = '\0';
+	/* the third call's Via came back as sent: not suspect */
+	assert_int_equal(vfw_tracker_media_due(fx->t, T0 + 6 * SEC, (__u64[4]){ 0 }, 4), 2);
+	vfw_tracker_media_seen(fx->t, vfw_call_hash(sv_from_cstr("via-ok")));
+	expect(fx, "");
+	h = vfw_call_hash(sv_from_cstr("via-bad"));
+	vfw_tracker_media_missing(fx->t, h);
+	expect(fx, "warning(SDP address differs from Via received)");
+	assert_string_equal(fx->last.call_id, "via-bad");
+	assert_string_equal(fx->last.text,
+			    "no RTP from the far end reached port 10000 within 5 s of the "
+			    "answer; our SDP advertises " LAN " but the far end sees us as "
+			    PBX " (Via)");
+}
+
+/* The longest warning (two full-length IPv6 addresses) is not cut short. */
+static void test_nat_warning_fits(void **state)
+{
+	struct fx *fx = *state;
+	const char *lan6 = "fd00:1111:2222:3333:4444:5555:6666:7777";
+	const char *pub6 = "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff";
+	char want[VFW_EVENT_TEXT_MAX + 64];
+
+	snprintf(msg_buf, sizeof(msg_buf),
+		 "INVITE sip:peer@" TRUNK " SIP/2.0\r\nVia: SIP/2.0/UDP [%s]:5060;branch=z9hG4bKv6\r\n"
+		 "From: <sip:a@example.org>;tag=pbx\r\nTo: <sip:b@example.org>\r\n"
+		 "Call-ID: v6\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", lan6,
+		 strlen(sdp(lan6, 65534, NULL)), sdp(lan6, 65534, NULL));
+	feed(fx, OUT, msg_buf);
+	snprintf(msg_buf, sizeof(msg_buf),
+		 "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP [%s]:5060;branch=z9hG4bKv6;received=%s\r\n"
+		 "From: <sip:a@example.org>;tag=pbx\r\nTo: <sip:b@example.org>;tag=far\r\n"
+		 "Call-ID: v6\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", lan6, pub6,
+		 strlen(sdp(TRUNK, 40000, NULL)), sdp(TRUNK, 40000, NULL));
+	feed(fx, IN, msg_buf);
+	fx->log[0] = '\0';
+	assert_int_equal(vfw_tracker_media_due(fx->t, T0 + 5 * SEC, (__u64[1]){ 0 }, 1), 1);
+	vfw_tracker_media_missing(fx->t, vfw_call_hash(sv_from_cstr("v6")));
+	expect(fx, "warning(SDP address differs from Via received)");
+	snprintf(want, sizeof(want),
+		 "no RTP from the far end reached port 65534 within 5 s of the answer; "
+		 "our SDP advertises %s but the far end sees us as %s (Via)", lan6, pub6);
+	assert_true(strlen(want) < VFW_EVENT_TEXT_MAX);
+	assert_string_equal(fx->last.text, want);
+}
+
+/* Many suspect calls: handed out max at a time, each once. */
+static void test_nat_due_batches(void **state)
+{
+	struct fx *fx = *state;
+	__u64 h[4];
+	char cid[16];
+	int i;
+
+	register_public(fx);
+	for (i = 0; i < 6; i++) {
+		snprintf(cid, sizeof(cid), "batch-%d", i);
+		fx->now = T0;
+		call_out_answered(fx, cid, LAN);
+	}
+	assert_int_equal(vfw_tracker_media_due(fx->t, T0 + 6 * SEC, h, 4), 4);
+	assert_int_equal(vfw_tracker_media_due(fx->t, T0 + 6 * SEC, h, 4), 2);
+	assert_int_equal(vfw_tracker_media_due(fx->t, T0 + 7 * SEC, h, 4), 0);
 }
 
 /* ---- calls ---------------------------------------------------------- */
@@ -1480,6 +1724,14 @@ int main(void)
 		T(test_register_unanswered_is_forgotten),
 		T(test_register_two_accounts_one_registrar),
 		T(test_register_nat_warnings),
+		T(test_nat_suspect_media_seen),
+		T(test_nat_suspect_media_missing),
+		T(test_nat_no_suspicion),
+		T(test_nat_held_from_answer),
+		T(test_nat_inbound_missing),
+		T(test_nat_via_received),
+		T(test_nat_warning_fits),
+		T(test_nat_due_batches),
 		T(test_inbound_call),
 		T(test_outbound_call_answer_from_peer),
 		T(test_inbound_ringing_then_answer),

@@ -129,6 +129,14 @@ struct call {
 	unsigned sent_next;
 	unsigned n_open;
 	struct pinhole *open; /* grown on demand, at most VFW_CALL_MAX_PINHOLES */
+	/* Is our advertised address wrong? See check_local_sdp(). */
+	__u8 nat_suspect;    /* enum nat_suspect */
+	__u8 media_check;    /* enum media_check */
+	__u8 has_sdp_addr;
+	__u16 sdp_port;      /* the RTP port of our first active stream */
+	__u8 sdp_addr[16];   /* the address our latest SDP advertises */
+	__u8 seen_addr[16];  /* the address the registrar / far end saw us as */
+	__u64 answered_ns;   /* when the first 2xx was seen, 0 = not yet */
 	__u16 id_len;
 	char id[];           /* id_len bytes: Call-IDs are mostly far below the max */
 };
@@ -1136,26 +1144,168 @@ static void inherit_hold_addresses(struct desc *d, const struct desc *old)
 	}
 }
 
-/* Our SDP advertising another address than the registrar sees is a NAT problem. */
+/*
+ * == Our advertised address: warned about only with evidence ==
+ * Our SDP advertising another address than the registrar sees us as (or
+ * than the far end saw our INVITE come from, by the 2xx's Via received /
+ * rport) is the classic cause of one-way audio -- but only a suspicion: a
+ * NAT-fixing proxy with a media relay (an ISP's SBC, rtpproxy) rewrites
+ * the SDP and the audio flows. Warning on the mismatch alone cried wolf
+ * on every such call and taught users to ignore the warning. So a
+ * mismatch only marks the call; VFW_MEDIA_CHECK_NS after the answer the
+ * daemon is asked (vfw_tracker_media_due) whether any of the far end's
+ * media reached the call's pinholes, and only vfw_tracker_media_missing
+ * warns, once per call, naming both the evidence and the mismatch.
+ */
+enum nat_suspect {
+	NAT_NONE = 0,
+	NAT_REGISTRAR,       /* SDP c= differs from the registrar's received= */
+	NAT_VIA,             /* ... from the received/rport of our INVITE's 2xx */
+};
+
+enum media_check {
+	MEDIA_UNASKED = 0,
+	MEDIA_ASKED,         /* handed to the daemon, verdict pending */
+	MEDIA_DONE,          /* verdict given, or nothing to check */
+};
+
+/* Remembers what our SDP advertises and whether the registrar disagrees. */
 static void check_local_sdp(struct vfw_tracker *t, struct call *c,
 			    const struct desc *d)
 {
-	char a[SIP_ADDR_STRLEN], b[SIP_ADDR_STRLEN];
 	unsigned i;
 
-	if (!t->has_public || c->warned_public)
-		return;
 	for (i = 0; i < d->n; i++) {
-		if (!d->s[i].active || !d->s[i].has_addr ||
-		    memcmp(d->s[i].addr, t->public_addr, 16) == 0)
+		if (!d->s[i].active || !d->s[i].has_addr)
 			continue;
-		c->warned_public = 1;
-		warn(t, c, "SDP address differs from public address",
-		     "our SDP advertises %s but the registrar sees us as %s "
-		     "(expect one-way or no audio)",
-		     fmt_addr(d->s[i].addr, a), fmt_addr(t->public_addr, b));
+		/* a re-offer from a fixed address clears a registrar suspicion */
+		memcpy(c->sdp_addr, d->s[i].addr, 16);
+		c->sdp_port = d->s[i].rtp_port;
+		c->has_sdp_addr = 1;
+		if (c->nat_suspect == NAT_REGISTRAR)
+			c->nat_suspect = NAT_NONE;
+		if (!t->has_public || memcmp(d->s[i].addr, t->public_addr, 16) == 0)
+			continue;
+		c->nat_suspect = NAT_REGISTRAR;
+		memcpy(c->seen_addr, t->public_addr, 16);
 		return;
 	}
+}
+
+/*
+ * The 2xx to our INVITE: its top Via is ours, and received= / rport= say
+ * where the far end saw it come from. A difference from what we wrote is
+ * a NAT between us and the far end; our SDP advertising another address
+ * than the one seen is then suspect (when the registrar has not already
+ * said so).
+ */
+static void check_invite_via(struct call *c, const struct sip_msg *m)
+{
+	const struct sip_via *via = &m->vias[0];
+	__u8 sent[16], seen[16];
+	__u16 sent_port = via->port ? via->port : 5060;
+	int sent_is_addr, moved = 0;
+
+	if (m->n_vias == 0 || !c->has_sdp_addr || c->nat_suspect != NAT_NONE)
+		return;
+	/* a name as sent-by: only received= can tell where we are */
+	sent_is_addr = sip_host_to_addr(via->host, sent) == 0;
+	if (via->received.len && sip_host_to_addr(via->received, seen) == 0)
+		moved = !sent_is_addr || memcmp(seen, sent, 16) != 0;
+	else if (sent_is_addr)
+		memcpy(seen, sent, 16);
+	else
+		return;
+	if (via->rport && via->rport != sent_port)
+		moved = 1;
+	if (!moved || memcmp(c->sdp_addr, seen, 16) == 0)
+		return;
+	c->nat_suspect = NAT_VIA;
+	memcpy(c->seen_addr, seen, 16);
+}
+
+/*
+ * After every message of a call: the answer time (the media clock starts
+ * there), and the Via of the 2xx to our own INVITE.
+ */
+static void check_answer(struct call *c, const struct vfw_sip_obs *obs)
+{
+	const struct sip_msg *m = obs->msg;
+
+	if (!obs->outbound && !m->is_request && m->status >= 200 &&
+	    m->status < 300 && m->cseq_method == SIP_INVITE && c->local_caller &&
+	    m->cseq == c->invite_cseq)
+		check_invite_via(c, m);
+	if (c->confirmed && !c->answered_ns)
+		c->answered_ns = obs->now_ns ? obs->now_ns : 1;
+}
+
+/* The far end is expected to send RTP: some pinhole of the call is not on hold. */
+static int media_expected(const struct call *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_open; i++)
+		if (!c->open[i].held)
+			return 1;
+	return 0;
+}
+
+unsigned vfw_tracker_media_due(struct vfw_tracker *t, __u64 now_ns,
+			       __u64 *call_hashes, unsigned max)
+{
+	struct call *c;
+	unsigned n = 0;
+
+	for (c = t->head; c && n < max; c = c->next) {
+		if (c->nat_suspect == NAT_NONE || c->media_check != MEDIA_UNASKED ||
+		    !c->answered_ns || c->warned_public || now_ns < c->answered_ns ||
+		    now_ns - c->answered_ns < VFW_MEDIA_CHECK_NS)
+			continue;
+		if (!media_expected(c)) {
+			/* on hold from the start: silence is no evidence */
+			c->media_check = MEDIA_DONE;
+			continue;
+		}
+		c->media_check = MEDIA_ASKED;
+		call_hashes[n++] = c->hash;
+	}
+	return n;
+}
+
+void vfw_tracker_media_seen(struct vfw_tracker *t, __u64 call_hash)
+{
+	struct call *c = call_find_hash(t, call_hash);
+
+	if (c && c->media_check == MEDIA_ASKED)
+		c->media_check = MEDIA_DONE;
+}
+
+void vfw_tracker_media_missing(struct vfw_tracker *t, __u64 call_hash)
+{
+	struct call *c = call_find_hash(t, call_hash);
+	char a[SIP_ADDR_STRLEN], b[SIP_ADDR_STRLEN];
+	unsigned secs = (unsigned)(VFW_MEDIA_CHECK_NS / VFW_NS_PER_SEC);
+
+	if (!c || c->media_check != MEDIA_ASKED)
+		return;
+	c->media_check = MEDIA_DONE;
+	if (c->warned_public)
+		return;
+	c->warned_public = 1;
+	fmt_addr(c->sdp_addr, a);
+	fmt_addr(c->seen_addr, b);
+	/* two IPv6 addresses at full length still fit VFW_EVENT_TEXT_MAX */
+	if (c->nat_suspect == NAT_VIA)
+		warn(t, c, "SDP address differs from Via received",
+		     "no RTP from the far end reached port %u within %u s of the "
+		     "answer; our SDP advertises %s but the far end sees us as %s "
+		     "(Via)", c->sdp_port, secs, a, b);
+	else
+		warn(t, c, "SDP address differs from public address",
+		     "no RTP from the far end reached port %u within %u s of the "
+		     "answer; our SDP advertises %s but the registrar sees us as %s",
+		     c->sdp_port, secs, a, b);
 }
 
 /* ---- offer/answer inside a dialog ----------------------------------- */
@@ -1918,6 +2068,7 @@ static void handle_call(struct vfw_tracker *t, const struct vfw_sip_obs *obs,
 	free(cm.sdp);
 	if (ended)
 		return;	/* c is freed */
+	check_answer(c, obs);
 	/* An import is superseded once a full offer/answer has been seen. */
 	if (c->imported) {
 		unsigned i;

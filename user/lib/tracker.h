@@ -25,8 +25,13 @@
  * with the latest expiry of any of them, expire when the last one ends.
  * The top Via of the 2xx carries received=/rport= (what the registrar saw
  * as our public address). If our Contact advertised something else, a
- * WARNING says so (the classic one-way-audio cause); calls whose outbound
- * SDP c= differs from that public address also get a WARNING.
+ * WARNING says so (the classic one-way-audio cause). A call whose outbound
+ * SDP c= differs from that public address (or, on our own INVITE, from
+ * where the 2xx's Via received=/rport= say the far end saw us) is only
+ * suspect: a NAT-fixing proxy with a media relay makes such calls work.
+ * It gets a WARNING only with evidence -- no RTP from the far end reached
+ * its pinholes within VFW_MEDIA_CHECK_NS of the answer, which the daemon
+ * reads from the kernel (vfw_tracker_media_due below).
  *
  * == Calls -> media pinholes ==
  * A call is keyed by Call-ID; inside it, each callee tag is one dialog
@@ -281,6 +286,24 @@ const struct vfw_tracker_stats *vfw_tracker_stats(const struct vfw_tracker *t);
 unsigned vfw_tracker_tcp_lost(struct vfw_tracker *t, const __u8 addr_a[16],
 			      __u16 port_a, const __u8 addr_b[16], __u16 port_b,
 			      const char *why);
+
+/*
+ * The advertised-address check (see the top of this file). A call whose
+ * own address is suspect is due VFW_MEDIA_CHECK_NS after its answer:
+ * media_due() writes up to max such call hashes (each once; the rest on a
+ * later call) and returns how many. For each, the caller looks at what the
+ * kernel passed to the call's pinholes and admissions and answers with
+ * media_seen() (nothing happens) or media_missing(), which emits the
+ * WARNING naming the evidence -- once per call. A call not answered for
+ * never warns, and neither does one held from its answer on (silence
+ * expected) nor one without a public address to compare with.
+ */
+#define VFW_MEDIA_CHECK_NS (5 * VFW_NS_PER_SEC)
+
+unsigned vfw_tracker_media_due(struct vfw_tracker *t, __u64 now_ns,
+			       __u64 *call_hashes, unsigned max);
+void vfw_tracker_media_seen(struct vfw_tracker *t, __u64 call_hash);
+void vfw_tracker_media_missing(struct vfw_tracker *t, __u64 call_hash);
 
 /* 0, or -ENOENT when no such call is tracked. */
 int vfw_tracker_export_call(const struct vfw_tracker *t, __u64 call_hash,
