@@ -8,14 +8,14 @@
 # attach racing attach or run on one pin dir. Each result line
 # names the kernel. Exit status: the number of failed checks.
 #
-#   tests/kernels/guest.sh [verifier|bpf|net-xdp|net-refused|daemon|voip-hosts|pin-lock ...]   (default: all)
+#   tests/kernels/guest.sh [verifier|bpf|net-xdp|net-refused|daemon|voip-hosts|nat-warning|pin-lock ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 kernel=$(uname -r)
 report=$BUILD/kernels/verifier-$kernel.txt
 checks=("$@")
-[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp net-refused daemon voip-hosts pin-lock)
+[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp net-refused daemon voip-hosts nat-warning pin-lock)
 failed=0
 
 one() {  # one NAME COMMAND...
@@ -49,6 +49,7 @@ for c in "${checks[@]}"; do
 	net-refused) one net/test_refused_load timeout 600 bash tests/net/test_refused_load.sh ;;
 	daemon) one net/test_daemon_sip timeout 600 bash tests/net/test_daemon_sip.sh ;;
 	voip-hosts) one net/test_voip_hosts timeout 600 bash tests/net/test_voip_hosts.sh ;;
+	nat-warning) one net/test_nat_warning timeout 600 bash tests/net/test_nat_warning.sh ;;
 	pin-lock) one net/test_pin_dir_lock env ROUNDS=2 timeout 600 bash tests/net/test_pin_dir_lock.sh ;;
 	*) echo "guest.sh: unknown check '$c'" >&2; exit 2 ;;
 	esac

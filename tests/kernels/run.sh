@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 spec=$1
-limit=${KERNEL_VM_TIMEOUT:-900}
+limit=${KERNEL_VM_TIMEOUT:-1500}
 
 if [ "$spec" = running ]; then
 	exec bash tests/kernels/guest.sh verifier
