@@ -282,6 +282,31 @@ unsigned vfw_tracker_tcp_lost(struct vfw_tracker *t, const __u8 addr_a[16],
 			      __u16 port_a, const __u8 addr_b[16], __u16 port_b,
 			      const char *why);
 
+/*
+ * The daemon removed, or could not write, this pinhole of the call (idle
+ * or time expiry in the kernel map, a full table): the tracker no longer
+ * counts it as open, so the call's next completed offer/answer opens it
+ * again. Emits nothing. 0, or -ENOENT when no such call or pinhole.
+ * Not to be called from inside the sink.
+ */
+int vfw_tracker_pinhole_gone(struct vfw_tracker *t, __u64 call_hash,
+			     const __u8 addr[16], __u16 port, __u8 proto);
+
+/*
+ * A pinhole of the call passed media at seen_ns (the kernel's last-seen):
+ * an answered call without session timers then lives call_max past it,
+ * and its pinholes are written with the new expiry (PINHOLE_UPDATE).
+ * Returns 1 when the expiry moved, 0 when not, -ENOENT. Not from the sink.
+ */
+int vfw_tracker_media_seen(struct vfw_tracker *t, __u64 call_hash, __u64 seen_ns);
+
+/*
+ * The earliest expiry of an answered call without session timers (the
+ * ones media can keep alive), 0 when none: the daemon looks at their
+ * pinholes' last-seen times only when one is near.
+ */
+__u64 vfw_tracker_next_expiry(const struct vfw_tracker *t);
+
 /* 0, or -ENOENT when no such call is tracked. */
 int vfw_tracker_export_call(const struct vfw_tracker *t, __u64 call_hash,
 			    struct vfw_call_record *out);
