@@ -40,6 +40,10 @@
 #define GC_INTERVAL_NS    (1 * NSEC)
 #define MAX_DIRTY_CALLS   64
 #define MAX_GC_BATCH      4096
+#define MAX_LOST_PUTS     64
+#define MAX_MEDIA_CALLS   256
+/* how soon before a call's end its pinholes' last-seen times are read */
+#define MEDIA_CHECK_NS    (3 * NSEC)
 
 struct daemon {
 	struct vfw_config cfg;
@@ -54,6 +58,15 @@ struct daemon {
 	/* calls whose record must be saved once the current packet is done */
 	__u64 dirty[MAX_DIRTY_CALLS];
 	unsigned n_dirty;
+	/*
+	 * Pinholes the tracker asked for that could not be written (a full
+	 * table): it is told once its event is done, never from inside it.
+	 */
+	struct lost_put {
+		__u64 call_hash;
+		struct vfw_pinhole_key key;
+	} lost[MAX_LOST_PUTS];
+	unsigned n_lost;
 	__u64 next_gc_ns;
 	__u64 next_summary_ns;
 	struct vfw_counter last_stats[VFW_REASON_MAX];
@@ -99,6 +112,24 @@ static void mark_dirty(struct daemon *d, __u64 call_hash)
 			(unsigned long long)call_hash);
 }
 
+/* A pinhole the kernel map does not hold (any more): the tracker must know. */
+static void tell_gone(struct daemon *d, __u64 call_hash,
+		      const struct vfw_pinhole_key *key)
+{
+	vfw_tracker_pinhole_gone(vfw_pipeline_tracker(d->pipe), call_hash,
+				 key->addr, key->local_port, key->proto);
+	mark_dirty(d, call_hash);
+}
+
+static void tell_lost_puts(struct daemon *d)
+{
+	unsigned i, n = d->n_lost;
+
+	d->n_lost = 0;
+	for (i = 0; i < n; i++)
+		tell_gone(d, d->lost[i].call_hash, &d->lost[i].key);
+}
+
 /* Saves (or forgets) the records of the calls the last packet changed. */
 static void save_dirty_calls(struct daemon *d)
 {
@@ -106,6 +137,7 @@ static void save_dirty_calls(struct daemon *d)
 	struct vfw_call_record rec;
 	unsigned i;
 
+	tell_lost_puts(d);
 	for (i = 0; i < d->n_dirty; i++) {
 		__u64 key = d->dirty[i];
 
@@ -175,9 +207,17 @@ static void put_pinhole(struct daemon *d, const struct vfw_event *ev)
 
 	vfw_pinhole_key_make(&key, ev->addr, ev->local_port, ev->proto);
 	rc = vfw_pinhole_put(d->fds[VFW_MAP_PINHOLES], &key, &val);
-	if (rc < 0)
-		pr_warn("cannot open pinhole: %s%s", strerror(-rc),
-			rc == -E2BIG ? " (pinhole table full)" : "");
+	if (rc >= 0)
+		return;
+	pr_warn("cannot open pinhole: %s%s", strerror(-rc),
+		rc == -E2BIG ? " (pinhole table full)" : "");
+	/* not open, whatever an earlier write left: the next offer/answer retries */
+	vfw_call_pinhole_close(d->fds[VFW_MAP_PINHOLES], d->fds[VFW_MAP_ADMISSIONS],
+			       &key, ev->call_hash);
+	if (d->n_lost < MAX_LOST_PUTS) {
+		d->lost[d->n_lost].call_hash = ev->call_hash;
+		d->lost[d->n_lost++].key = key;
+	}
 }
 
 static void close_pinhole(struct daemon *d, const struct vfw_event *ev)
@@ -456,8 +496,11 @@ static void log_pinhole_gone(const struct vfw_pinhole_key *key,
 	};
 
 	memcpy(ev.addr, key->addr, sizeof(ev.addr));
-	if (val->origin == VFW_ORIGIN_CALL)
-		log_event(g->d, &ev, g->now);
+	if (val->origin != VFW_ORIGIN_CALL)
+		return;
+	log_event(g->d, &ev, g->now);
+	/* one truth: the tracker no longer counts it open (re-opened by the next offer/answer) */
+	tell_gone(g->d, val->call_hash, key);
 }
 
 static void gc_pinholes(struct daemon *d, __u64 now)
@@ -466,6 +509,64 @@ static void gc_pinholes(struct daemon *d, __u64 now)
 
 	vfw_pinholes_gc(d->fds[VFW_MAP_PINHOLES], now, MAX_GC_BATCH,
 			log_pinhole_gone, &g);
+	save_dirty_calls(d);
+}
+
+struct media_scan {
+	__u64 now, window;
+	unsigned n;
+	__u64 hash[MAX_MEDIA_CALLS], seen[MAX_MEDIA_CALLS];
+};
+
+/* A call pinhole that passed a packet within the window. */
+static int note_media(const void *key, const void *value, void *ctx)
+{
+	const struct vfw_pinhole *v = value;
+	struct media_scan *m = ctx;
+	__u64 seen = v->last_seen_ns < m->now ? v->last_seen_ns : m->now;
+	unsigned i;
+
+	if (v->origin != VFW_ORIGIN_CALL || !v->call_hash ||
+	    m->now - seen > m->window || vfw_pinhole_expired(v, m->now))
+		return 0;
+	for (i = 0; i < m->n && m->hash[i] != v->call_hash; i++)
+		;
+	if (i == m->n) {
+		if (m->n == MAX_MEDIA_CALLS)
+			return 1;
+		m->hash[m->n++] = v->call_hash;
+		m->seen[i] = 0;
+	}
+	if (seen > m->seen[i])
+		m->seen[i] = seen;
+	return 0;
+}
+
+/*
+ * A call without session timers ends call_max after its last signalling
+ * unless media still flows: when one is near its end, the pinholes'
+ * last-seen times tell the tracker which calls are alive. Collected
+ * first, reported after the walk: the reports write the map.
+ */
+static void check_media(struct daemon *d, __u64 now)
+{
+	struct vfw_tracker *t = vfw_pipeline_tracker(d->pipe);
+	__u64 next = vfw_tracker_next_expiry(t);
+	struct media_scan *m;
+	unsigned i;
+
+	if (!next || next > now + MEDIA_CHECK_NS)
+		return;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return;
+	m->now = now;
+	m->window = (d->cfg.pinhole_idle ? d->cfg.pinhole_idle : 60) * NSEC;
+	vfw_map_each(d->fds[VFW_MAP_PINHOLES], VFW_MAP_PINHOLES, note_media, m);
+	for (i = 0; i < m->n; i++)
+		vfw_tracker_media_seen(t, m->hash[i], m->seen[i]);
+	free(m);
+	save_dirty_calls(d);
 }
 
 /*
@@ -570,6 +671,7 @@ static void housekeeping(struct daemon *d)
 	if (now < d->next_gc_ns)
 		return;
 	d->next_gc_ns = now + GC_INTERVAL_NS;
+	check_media(d, now);
 	vfw_pipeline_tick(d->pipe, now);
 	save_dirty_calls(d);
 	gc_pinholes(d, now);
