@@ -42,8 +42,10 @@
 #define MAX_GC_BATCH      4096
 #define MAX_LOST_PUTS     64
 #define MAX_MEDIA_CALLS   256
-/* how soon before a call's end its pinholes' last-seen times are read */
-#define MEDIA_CHECK_NS    (3 * NSEC)
+/* how soon before a call's end its pinholes' packet counters are watched */
+#define MEDIA_CHECK_NS    (12 * NSEC)   /* > an RTCP interval (5 s) twice */
+
+struct media_scan;
 
 struct daemon {
 	struct vfw_config cfg;
@@ -67,6 +69,7 @@ struct daemon {
 		struct vfw_pinhole_key key;
 	} lost[MAX_LOST_PUTS];
 	unsigned n_lost;
+	struct media_scan *media;   /* the last media check's packet sums */
 	__u64 next_gc_ns;
 	__u64 next_summary_ns;
 	struct vfw_counter last_stats[VFW_REASON_MAX];
@@ -513,21 +516,18 @@ static void gc_pinholes(struct daemon *d, __u64 now)
 }
 
 struct media_scan {
-	__u64 now, window;
 	unsigned n;
-	__u64 hash[MAX_MEDIA_CALLS], seen[MAX_MEDIA_CALLS];
+	__u64 hash[MAX_MEDIA_CALLS], packets[MAX_MEDIA_CALLS];
 };
 
-/* A call pinhole that passed a packet within the window. */
-static int note_media(const void *key, const void *value, void *ctx)
+/* Sums the packets each call's pinholes passed (the counters survive re-writes). */
+static int sum_media(const void *key, const void *value, void *ctx)
 {
 	const struct vfw_pinhole *v = value;
 	struct media_scan *m = ctx;
-	__u64 seen = v->last_seen_ns < m->now ? v->last_seen_ns : m->now;
 	unsigned i;
 
-	if (v->origin != VFW_ORIGIN_CALL || !v->call_hash ||
-	    m->now - seen > m->window || vfw_pinhole_expired(v, m->now))
+	if (v->origin != VFW_ORIGIN_CALL || !v->call_hash)
 		return 0;
 	for (i = 0; i < m->n && m->hash[i] != v->call_hash; i++)
 		;
@@ -535,37 +535,45 @@ static int note_media(const void *key, const void *value, void *ctx)
 		if (m->n == MAX_MEDIA_CALLS)
 			return 1;
 		m->hash[m->n++] = v->call_hash;
-		m->seen[i] = 0;
+		m->packets[i] = 0;
 	}
-	if (seen > m->seen[i])
-		m->seen[i] = seen;
+	m->packets[i] += v->packets;
 	return 0;
 }
 
 /*
  * A call without session timers ends call_max after its last signalling
- * unless media still flows: when one is near its end, the pinholes'
- * last-seen times tell the tracker which calls are alive. Collected
- * first, reported after the walk: the reports write the map.
+ * unless media still flows. While one is within MEDIA_CHECK_NS of its
+ * end, every pass sums each call's pinhole packet counters and tells the
+ * tracker of the calls whose sum grew since the pass before. Counters,
+ * not last-seen times: every write of a pinhole resets its last-seen, so
+ * the daemon's own refresh would look like media. Collected first,
+ * reported after the walk: the reports write the map.
  */
 static void check_media(struct daemon *d, __u64 now)
 {
 	struct vfw_tracker *t = vfw_pipeline_tracker(d->pipe);
 	__u64 next = vfw_tracker_next_expiry(t);
-	struct media_scan *m;
-	unsigned i;
+	struct media_scan *m, *prev = d->media;
+	unsigned i, j;
 
-	if (!next || next > now + MEDIA_CHECK_NS)
+	if (!next || next > now + MEDIA_CHECK_NS) {
+		free(prev);
+		d->media = NULL;
 		return;
+	}
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return;
-	m->now = now;
-	m->window = (d->cfg.pinhole_idle ? d->cfg.pinhole_idle : 60) * NSEC;
-	vfw_map_each(d->fds[VFW_MAP_PINHOLES], VFW_MAP_PINHOLES, note_media, m);
-	for (i = 0; i < m->n; i++)
-		vfw_tracker_media_seen(t, m->hash[i], m->seen[i]);
-	free(m);
+	vfw_map_each(d->fds[VFW_MAP_PINHOLES], VFW_MAP_PINHOLES, sum_media, m);
+	for (i = 0; prev && i < m->n; i++) {
+		for (j = 0; j < prev->n && prev->hash[j] != m->hash[i]; j++)
+			;
+		if (j < prev->n && m->packets[i] > prev->packets[j])
+			vfw_tracker_media_seen(t, m->hash[i], now);
+	}
+	free(prev);
+	d->media = m;
 	save_dirty_calls(d);
 }
 
@@ -765,6 +773,7 @@ static void teardown(struct daemon *d)
 	ring_buffer__free(d->rb);
 	vfw_pipeline_free(d->pipe);
 	vfw_sender_free(d->sender);
+	free(d->media);
 	vfw_maps_close(d->fds);
 }
 
