@@ -4,17 +4,18 @@
 # filtering test, the refused-program test (its report, attach --xdp-only)
 # the daemon smoke test (registration learned, a call with RTP, a
 # scanner dropped, kill -9 and restart, BYE) and whose SIP it follows
-# behind NAT (conntrack's pre-NAT sender, voip_hosts). Each result line
+# behind NAT (conntrack's pre-NAT sender, voip_hosts), and calls' lives
+# (hold and resume, session timers, past call_max, lost BYE). Each result line
 # names the kernel. Exit status: the number of failed checks.
 #
-#   tests/kernels/guest.sh [verifier|bpf|net-xdp|net-refused|daemon|voip-hosts ...]   (default: all)
+#   tests/kernels/guest.sh [verifier|bpf|net-xdp|net-refused|daemon|voip-hosts|call-lifecycle ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 kernel=$(uname -r)
 report=$BUILD/kernels/verifier-$kernel.txt
 checks=("$@")
-[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp net-refused daemon voip-hosts)
+[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp net-refused daemon voip-hosts call-lifecycle)
 failed=0
 
 one() {  # one NAME COMMAND...
@@ -47,6 +48,7 @@ for c in "${checks[@]}"; do
 	net-refused) one net/test_refused_load timeout 600 bash tests/net/test_refused_load.sh ;;
 	daemon) one net/test_daemon_sip timeout 600 bash tests/net/test_daemon_sip.sh ;;
 	voip-hosts) one net/test_voip_hosts timeout 600 bash tests/net/test_voip_hosts.sh ;;
+	call-lifecycle) one net/test_call_lifecycle timeout 600 bash tests/net/test_call_lifecycle.sh ;;
 	*) echo "guest.sh: unknown check '$c'" >&2; exit 2 ;;
 	esac
 done
