@@ -13,7 +13,8 @@
 
 #include <linux/types.h>
 
-#define VFW_CALL_RECORD_VERSION 1
+/* 2: session_expires_s (was padding); expires_ns moves with in-dialog signalling */
+#define VFW_CALL_RECORD_VERSION 2
 #define VFW_CALL_ID_MAX         128  /* longer Call-IDs are kept truncated; the hash covers all of it */
 #define VFW_CALL_MAX_PINHOLES   16
 
@@ -23,7 +24,7 @@
 
 /* vfw_call_pinhole.flags */
 #define VFW_PINHOLE_F_PROVISIONAL (1U << 0) /* opened from the SIP peer's address before the answer */
-#define VFW_PINHOLE_F_HELD        (1U << 1) /* the remote does not send (hold): idle timeout off */
+#define VFW_PINHOLE_F_HELD        (1U << 1) /* on hold (either side): idle timeout off */
 
 struct vfw_call_pinhole {
 	__u8 addr[16];       /* remote address, IPv4-mapped for IPv4 */
@@ -39,12 +40,12 @@ struct vfw_call_record {
 	__u32 flags;         /* VFW_CALL_F_* */
 	__u64 call_hash;     /* vfw_call_hash() of the full Call-ID, never 0 */
 	__u64 created_ns;    /* CLOCK_MONOTONIC */
-	__u64 expires_ns;    /* hard cap of every pinhole of the call */
+	__u64 expires_ns;    /* the call ends here unless signalling (or media) moves it */
 	__u8 peer_addr[16];  /* the SIP peer the call was set up with */
 	__u16 call_id_len;   /* bytes used in call_id */
 	__u8 proto;          /* signalling transport */
 	__u8 n_pinholes;     /* entries used in pinholes */
-	__u32 pad;
+	__u32 session_expires_s; /* RFC 4028 session interval, 0 = no session timer */
 	__u8 call_id[VFW_CALL_ID_MAX];
 	struct vfw_call_pinhole pinholes[VFW_CALL_MAX_PINHOLES];
 };

@@ -40,6 +40,12 @@
 #define GC_INTERVAL_NS    (1 * NSEC)
 #define MAX_DIRTY_CALLS   64
 #define MAX_GC_BATCH      4096
+#define MAX_LOST_PUTS     64
+#define MAX_MEDIA_CALLS   256
+/* how soon before a call's end its pinholes' packet counters are watched */
+#define MEDIA_CHECK_NS    (12 * NSEC)   /* > an RTCP interval (5 s) twice */
+
+struct media_scan;
 
 struct daemon {
 	struct vfw_config cfg;
@@ -54,6 +60,16 @@ struct daemon {
 	/* calls whose record must be saved once the current packet is done */
 	__u64 dirty[MAX_DIRTY_CALLS];
 	unsigned n_dirty;
+	/*
+	 * Pinholes the tracker asked for that could not be written (a full
+	 * table): it is told once its event is done, never from inside it.
+	 */
+	struct lost_put {
+		__u64 call_hash;
+		struct vfw_pinhole_key key;
+	} lost[MAX_LOST_PUTS];
+	unsigned n_lost;
+	struct media_scan *media;   /* the last media check's packet sums */
 	__u64 next_gc_ns;
 	__u64 next_summary_ns;
 	struct vfw_counter last_stats[VFW_REASON_MAX];
@@ -99,6 +115,24 @@ static void mark_dirty(struct daemon *d, __u64 call_hash)
 			(unsigned long long)call_hash);
 }
 
+/* A pinhole the kernel map does not hold (any more): the tracker must know. */
+static void tell_gone(struct daemon *d, __u64 call_hash,
+		      const struct vfw_pinhole_key *key)
+{
+	vfw_tracker_pinhole_gone(vfw_pipeline_tracker(d->pipe), call_hash,
+				 key->addr, key->local_port, key->proto);
+	mark_dirty(d, call_hash);
+}
+
+static void tell_lost_puts(struct daemon *d)
+{
+	unsigned i, n = d->n_lost;
+
+	d->n_lost = 0;
+	for (i = 0; i < n; i++)
+		tell_gone(d, d->lost[i].call_hash, &d->lost[i].key);
+}
+
 /* Saves (or forgets) the records of the calls the last packet changed. */
 static void save_dirty_calls(struct daemon *d)
 {
@@ -106,6 +140,7 @@ static void save_dirty_calls(struct daemon *d)
 	struct vfw_call_record rec;
 	unsigned i;
 
+	tell_lost_puts(d);
 	for (i = 0; i < d->n_dirty; i++) {
 		__u64 key = d->dirty[i];
 
@@ -175,9 +210,17 @@ static void put_pinhole(struct daemon *d, const struct vfw_event *ev)
 
 	vfw_pinhole_key_make(&key, ev->addr, ev->local_port, ev->proto);
 	rc = vfw_pinhole_put(d->fds[VFW_MAP_PINHOLES], &key, &val);
-	if (rc < 0)
-		pr_warn("cannot open pinhole: %s%s", strerror(-rc),
-			rc == -E2BIG ? " (pinhole table full)" : "");
+	if (rc >= 0)
+		return;
+	pr_warn("cannot open pinhole: %s%s", strerror(-rc),
+		rc == -E2BIG ? " (pinhole table full)" : "");
+	/* not open, whatever an earlier write left: the next offer/answer retries */
+	vfw_call_pinhole_close(d->fds[VFW_MAP_PINHOLES], d->fds[VFW_MAP_ADMISSIONS],
+			       &key, ev->call_hash);
+	if (d->n_lost < MAX_LOST_PUTS) {
+		d->lost[d->n_lost].call_hash = ev->call_hash;
+		d->lost[d->n_lost++].key = key;
+	}
 }
 
 static void close_pinhole(struct daemon *d, const struct vfw_event *ev)
@@ -456,8 +499,11 @@ static void log_pinhole_gone(const struct vfw_pinhole_key *key,
 	};
 
 	memcpy(ev.addr, key->addr, sizeof(ev.addr));
-	if (val->origin == VFW_ORIGIN_CALL)
-		log_event(g->d, &ev, g->now);
+	if (val->origin != VFW_ORIGIN_CALL)
+		return;
+	log_event(g->d, &ev, g->now);
+	/* one truth: the tracker no longer counts it open (re-opened by the next offer/answer) */
+	tell_gone(g->d, val->call_hash, key);
 }
 
 static void gc_pinholes(struct daemon *d, __u64 now)
@@ -466,6 +512,69 @@ static void gc_pinholes(struct daemon *d, __u64 now)
 
 	vfw_pinholes_gc(d->fds[VFW_MAP_PINHOLES], now, MAX_GC_BATCH,
 			log_pinhole_gone, &g);
+	save_dirty_calls(d);
+}
+
+struct media_scan {
+	unsigned n;
+	__u64 hash[MAX_MEDIA_CALLS], packets[MAX_MEDIA_CALLS];
+};
+
+/* Sums the packets each call's pinholes passed (the counters survive re-writes). */
+static int sum_media(const void *key, const void *value, void *ctx)
+{
+	const struct vfw_pinhole *v = value;
+	struct media_scan *m = ctx;
+	unsigned i;
+
+	if (v->origin != VFW_ORIGIN_CALL || !v->call_hash)
+		return 0;
+	for (i = 0; i < m->n && m->hash[i] != v->call_hash; i++)
+		;
+	if (i == m->n) {
+		if (m->n == MAX_MEDIA_CALLS)
+			return 1;
+		m->hash[m->n++] = v->call_hash;
+		m->packets[i] = 0;
+	}
+	m->packets[i] += v->packets;
+	return 0;
+}
+
+/*
+ * A call without session timers ends call_max after its last signalling
+ * unless media still flows. While one is within MEDIA_CHECK_NS of its
+ * end, every pass sums each call's pinhole packet counters and tells the
+ * tracker of the calls whose sum grew since the pass before. Counters,
+ * not last-seen times: every write of a pinhole resets its last-seen, so
+ * the daemon's own refresh would look like media. Collected first,
+ * reported after the walk: the reports write the map.
+ */
+static void keep_flowing_calls(struct daemon *d, __u64 now)
+{
+	struct vfw_tracker *t = vfw_pipeline_tracker(d->pipe);
+	__u64 next = vfw_tracker_next_expiry(t);
+	struct media_scan *m, *prev = d->media;
+	unsigned i, j;
+
+	if (!next || next > now + MEDIA_CHECK_NS) {
+		free(prev);
+		d->media = NULL;
+		return;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return;
+	vfw_map_each(d->fds[VFW_MAP_PINHOLES], VFW_MAP_PINHOLES, sum_media, m);
+	for (i = 0; prev && i < m->n; i++) {
+		for (j = 0; j < prev->n && prev->hash[j] != m->hash[i]; j++)
+			;
+		if (j < prev->n && m->packets[i] > prev->packets[j])
+			vfw_tracker_media_flowing(t, m->hash[i], now);
+	}
+	free(prev);
+	d->media = m;
+	save_dirty_calls(d);
 }
 
 /*
@@ -572,7 +681,7 @@ static void drop_summary(struct daemon *d)
  * decides whether that is worth a warning. A call the maps cannot answer
  * for gets no verdict: no warning without evidence.
  */
-static void check_media(struct daemon *d, __u64 now)
+static void check_advertised_media(struct daemon *d, __u64 now)
 {
 	struct vfw_tracker *t = vfw_pipeline_tracker(d->pipe);
 	__u64 hashes[MEDIA_CHECK_BATCH], packets[MEDIA_CHECK_BATCH];
@@ -606,8 +715,9 @@ static void housekeeping(struct daemon *d)
 	if (now < d->next_gc_ns)
 		return;
 	d->next_gc_ns = now + GC_INTERVAL_NS;
+	keep_flowing_calls(d, now);
 	vfw_pipeline_tick(d->pipe, now);
-	check_media(d, now);
+	check_advertised_media(d, now);
 	save_dirty_calls(d);
 	gc_pinholes(d, now);
 	gc_trunks(d, now);
@@ -700,6 +810,7 @@ static void teardown(struct daemon *d)
 	ring_buffer__free(d->rb);
 	vfw_pipeline_free(d->pipe);
 	vfw_sender_free(d->sender);
+	free(d->media);
 	vfw_maps_close(d->fds);
 }
 

@@ -4,18 +4,20 @@
 # filtering test, the refused-program test (its report, attach --xdp-only)
 # the daemon smoke test (registration learned, a call with RTP, a
 # scanner dropped, kill -9 and restart, BYE) and whose SIP it follows
-# behind NAT (conntrack's pre-NAT sender, voip_hosts), the map layer, and
-# attach racing attach or run on one pin dir. Each result line
-# names the kernel. Exit status: the number of failed checks.
+# behind NAT (conntrack's pre-NAT sender, voip_hosts), the advertised-
+# address evidence, calls' lives (hold and resume, session timers, past
+# call_max, lost BYE), the map layer, and attach racing attach or run on
+# one pin dir. Each result line names the kernel. Exit status: the number
+# of failed checks.
 #
-#   tests/kernels/guest.sh [verifier|bpf|net-xdp|net-refused|daemon|voip-hosts|nat-warning|pin-lock ...]   (default: all)
+#   tests/kernels/guest.sh [verifier|bpf|net-xdp|net-refused|daemon|voip-hosts|nat-warning|call-lifecycle|pin-lock ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 kernel=$(uname -r)
 report=$BUILD/kernels/verifier-$kernel.txt
 checks=("$@")
-[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp net-refused daemon voip-hosts nat-warning pin-lock)
+[ ${#checks[@]} -eq 0 ] && checks=(verifier bpf net-xdp net-refused daemon voip-hosts nat-warning call-lifecycle pin-lock)
 failed=0
 
 one() {  # one NAME COMMAND...
@@ -51,6 +53,7 @@ for c in "${checks[@]}"; do
 	voip-hosts) one net/test_voip_hosts timeout 600 bash tests/net/test_voip_hosts.sh ;;
 	nat-warning) one net/test_nat_warning timeout 600 bash tests/net/test_nat_warning.sh ;;
 	pin-lock) one net/test_pin_dir_lock env ROUNDS=2 timeout 600 bash tests/net/test_pin_dir_lock.sh ;;
+	call-lifecycle) one net/test_call_lifecycle timeout 600 bash tests/net/test_call_lifecycle.sh ;;
 	*) echo "guest.sh: unknown check '$c'" >&2; exit 2 ;;
 	esac
 done

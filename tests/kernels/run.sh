@@ -6,7 +6,8 @@
 #
 # A Debian kernel package (NN: the newest ABI apt knows) is fetched into
 # build/kernels/ and booted under qemu, and guest.sh runs inside it: the
-# verifier report, the bpf suite, the veth filtering and daemon smoke tests.
+# verifier report, the bpf suite, the veth filtering and daemon smoke tests,
+# the call-lifecycle test.
 # On the running kernel only the verifier report runs here: the bpf and net
 # suites of `make check` are that row. A guest that does not boot fails.
 set -euo pipefail

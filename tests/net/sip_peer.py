@@ -31,6 +31,18 @@
       the RTP goes out as the INVITE arrives, before any answer (a far end
       whose SIP takes a slower path than its media).
   Both print "calls N" (completed calls) and "rtp-sent M" at the end.
+  sip_peer.py ua LOCAL MEDIA_ADDR MEDIA_PORT [--call REMOTE] [--script STEPS]
+                 [--rtp] [--session-expires N] [--max-seconds S]
+      One call with a life: calls REMOTE (--call) or answers the first
+      INVITE; answers every re-INVITE and UPDATE with 200 OK and the
+      mirrored direction (sendonly <-> recvonly, inactive, c=0.0.0.0 hold
+      answered sendrecv), BYE with 200. STEPS, comma-separated "T:ACTION",
+      run T seconds after the call is up (200 OK sent or received):
+      hold:DIR (re-INVITE with a=DIR: sendonly, recvonly, inactive, or
+      null for c=0.0.0.0), resume, refresh (the same SDP again, a session
+      refresh), bye, vanish (stop without a BYE: a lost BYE). --rtp: one RTP
+      packet per 20 ms to the peer's media while nobody holds. Prints
+      "rtp-sent N" and "rtp-sent-held N" (0: nothing while held), "ended WHY".
 All loads are bounded; every wait has a timeout.
 """
 import os
@@ -358,6 +370,165 @@ def uas(local, media_addr, media_port, calls, count, ring, max_seconds, media_fi
     return 0 if done == calls else 1
 
 
+def ua_sdp(addr, port, direction):
+    """Our SDP: direction sendrecv/sendonly/recvonly/inactive, or null."""
+    body = sdp("0.0.0.0" if direction == "null" else addr, port)
+    if direction not in ("sendrecv", "null"):
+        body += ("a=%s\r\n" % direction).encode()
+    return body
+
+
+def offered_direction(data):
+    if re.search(rb"(?m)^c=IN IP4 0\.0\.0\.0\r?$", data):
+        return "null"
+    m = re.search(rb"(?m)^a=(sendonly|recvonly|inactive|sendrecv)\r?$", data)
+    return m.group(1).decode() if m else "sendrecv"
+
+
+MIRROR = {"sendonly": "recvonly", "recvonly": "sendonly", "inactive": "inactive",
+          "sendrecv": "sendrecv", "null": "sendrecv"}
+
+
+class Ua:
+    def __init__(self, local, media_addr, media_port, se):
+        self.s = sock(local)
+        self.local, self.media_addr, self.media_port, self.se = local, media_addr, media_port, se
+        self.cseq = 1
+        self.held = False
+        self.peer_media = None
+        self.dst = None
+
+    def se_hdr(self, data=None):
+        if not self.se or (data is not None and header(data, "Session-Expires") is None
+                           and header(data, "x") is None):
+            return []
+        return [("Session-Expires", "%d;refresher=uac" % self.se)]
+
+    def answer(self, data, src, extra=()):
+        direction = offered_direction(data)
+        self.held = direction != "sendrecv"
+        if b"m=audio" in data and direction != "null":
+            self.peer_media = sdp_media(data)
+        hs = [("Contact", "<sip:ua@%s>" % hostport(self.local)),
+              ("Content-Type", "application/sdp")] + list(extra) + self.se_hdr(data)
+        reply(self.s, data, src, 200, "OK", hs,
+              ua_sdp(self.media_addr, self.media_port, MIRROR[direction]))
+
+    def send_request(self, method, direction=None):
+        self.cseq += 1
+        hs = [("Via", "SIP/2.0/UDP %s;branch=z9hG4bK%d;rport" % (hostport(self.local),
+                                                                 random.randrange(1 << 40))),
+              ("Max-Forwards", "70"), ("From", self.me), ("To", self.them),
+              ("Call-ID", self.callid), ("CSeq", "%d %s" % (self.cseq, method)),
+              ("Contact", "<sip:ua@%s>" % hostport(self.local))]
+        body = b""
+        if direction is not None:
+            hs.append(("Content-Type", "application/sdp"))
+            hs += self.se_hdr()
+            body = ua_sdp(self.media_addr, self.media_port, direction)
+            self.held = direction != "sendrecv"
+        self.s.sendto(msg("%s sip:ua@%s SIP/2.0" % (method, hostport(self.dst[0])), hs, body),
+                      self.dst)
+
+    def ack(self, cseq):
+        hs = [("Via", "SIP/2.0/UDP %s;branch=z9hG4bK%d;rport" % (hostport(self.local),
+                                                                 random.randrange(1 << 40))),
+              ("Max-Forwards", "70"), ("From", self.me), ("To", self.them),
+              ("Call-ID", self.callid), ("CSeq", "%d ACK" % cseq)]
+        self.s.sendto(msg("ACK sip:ua@%s SIP/2.0" % hostport(self.dst[0]), hs), self.dst)
+
+
+def ua(local, media_addr, media_port, remote, steps, rtp, se, max_seconds):
+    u = Ua(local, media_addr, media_port, se)
+    deadline = time.monotonic() + max_seconds
+    up = None
+    if remote:
+        u.dst = (remote, SIP_PORT)
+        u.callid = "life%d@test" % random.randrange(1 << 30)
+        u.me = "<sip:ua@%s>;tag=ua%d" % (hostport(local), random.randrange(1 << 30))
+        u.them = "<sip:1000@%s>" % hostport(remote)
+        u.cseq = 0
+        u.send_request("INVITE", "sendrecv")
+    media = None
+    if rtp:
+        fam = socket.AF_INET6 if ":" in media_addr else socket.AF_INET
+        media = socket.socket(fam, socket.SOCK_DGRAM)
+        media.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        media.bind((media_addr, media_port))
+    sent = sent_held = 0
+    next_rtp = time.monotonic()
+    why = "timeout"
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        if up is not None and steps and now >= up + steps[0][0]:
+            _, action, arg = steps.pop(0)
+            if action == "hold":
+                u.send_request("INVITE", arg)
+            elif action in ("resume", "refresh"):
+                u.send_request("INVITE", "sendrecv")
+            elif action == "bye":
+                u.send_request("BYE")
+                u.peer_media = None     # no RTP after our BYE: it would race the close
+            elif action == "vanish":
+                why = "vanished"
+                break
+        if media is not None and u.peer_media and now >= next_rtp:
+            next_rtp += 0.02
+            if not u.held:
+                media.sendto(rtp_packet(sent), u.peer_media)
+                sent += 1
+        u.s.settimeout(0.005)
+        try:
+            data, src = u.s.recvfrom(65535)
+        except socket.timeout:
+            continue
+        if data.startswith(b"SIP/2.0"):
+            code = int(data.split()[1])
+            method = header(data, "CSeq").split()[1]
+            if code >= 200 and method == "INVITE":
+                if up is None:
+                    u.them = header(data, "To")
+                    up = time.monotonic()
+                if b"m=audio" in data and offered_direction(data) != "null":
+                    u.peer_media = sdp_media(data)
+                u.ack(int(header(data, "CSeq").split()[0]))
+            elif method == "BYE":
+                why = "bye sent"
+                break
+            continue
+        if data.startswith(b"INVITE"):
+            if up is None:
+                u.dst = (src[0], SIP_PORT)
+                u.callid = header(data, "Call-ID")
+                u.them = header(data, "From")
+                u.me = header(data, "To") + ";tag=ua%d" % random.randrange(1 << 30)
+                u.answer(data, src, [("To", u.me)])
+                up = time.monotonic()
+            elif ";tag=" in (header(data, "To") or ""):
+                u.answer(data, src, [("To", header(data, "To"))])
+            else:       # a retransmitted initial INVITE
+                u.answer(data, src, [("To", u.me)])
+        elif data.startswith(b"UPDATE"):
+            reply(u.s, data, src, 200, "OK", [("To", header(data, "To"))] + u.se_hdr(data))
+        elif data.startswith(b"BYE"):
+            reply(u.s, data, src, 200, "OK", [("To", header(data, "To"))])
+            why = "bye received"
+            break
+    print("rtp-sent %d" % sent)
+    print("rtp-sent-held %d" % sent_held)
+    print("ended %s" % why, flush=True)
+    return 0
+
+
+def parse_steps(text):
+    steps = []
+    for item in filter(None, text.split(",")):
+        t, _, rest = item.partition(":")
+        action, _, arg = rest.partition(":")
+        steps.append((float(t), action, arg))
+    return sorted(steps)
+
+
 def opt(args, name, default):
     return type(default)(args[args.index(name) + 1]) if name in args else default
 
@@ -382,6 +553,11 @@ def main(a):
         return uas(a[2], a[3], int(a[4]), min(opt(a, "--calls", 1), 200),
                    min(opt(a, "--rtp", 0), 100), min(opt(a, "--ring", 0.0), 10.0),
                    opt(a, "--max-seconds", 120.0), "--media-first" in a)
+    if len(a) >= 5 and a[1] == "ua":
+        return ua(a[2], a[3], int(a[4]), opt(a, "--call", ""),
+                  parse_steps(opt(a, "--script", "")), "--rtp" in a,
+                  min(opt(a, "--session-expires", 0), 86400),
+                  min(opt(a, "--max-seconds", 60.0), 300.0))
     sys.stderr.write(__doc__)
     return 2
 

@@ -83,17 +83,17 @@ expect_error() {
 # grace), an inbound call (pinholes open when our 200 with SDP leaves, close
 # at the remote's BYE), an outbound call (provisional pinholes from the trunk
 # when our offer leaves, replaced by the answer's media address, closed at
-# our BYE). Calls are capped at 4 h from their INVITE.
+# our BYE). A call lives call_max (4 h) past its latest message.
 cat >"$work/basic.want" <<'EOF'
 t=+0.15 trunk_learn udp 198.51.100.1:5060 local=5060 exp=660
-t=+3.36 pinhole_open udp 198.51.100.50 local=10000 call=in-1@trunk exp=14397.8
-t=+3.36 pinhole_open udp 198.51.100.50 local=10001 call=in-1@trunk exp=14397.8
+t=+3.36 pinhole_open udp 198.51.100.50 local=10000 call=in-1@trunk exp=14400
+t=+3.36 pinhole_open udp 198.51.100.50 local=10001 call=in-1@trunk exp=14400
 t=+8.53 pinhole_close udp 198.51.100.50 local=10000 call=in-1@trunk (BYE received)
 t=+8.53 pinhole_close udp 198.51.100.50 local=10001 call=in-1@trunk (BYE received)
 t=+9.54 pinhole_open udp 198.51.100.1 local=10002 provisional call=out-1@pbx exp=14400
 t=+9.54 pinhole_open udp 198.51.100.1 local=10003 provisional call=out-1@pbx exp=14400
-t=+11.09 pinhole_open udp 198.51.100.60 local=10002 call=out-1@pbx exp=14398.5
-t=+11.09 pinhole_open udp 198.51.100.60 local=10003 call=out-1@pbx exp=14398.5
+t=+11.09 pinhole_open udp 198.51.100.60 local=10002 call=out-1@pbx exp=14400
+t=+11.09 pinhole_open udp 198.51.100.60 local=10003 call=out-1@pbx exp=14400
 t=+11.09 pinhole_close udp 198.51.100.1 local=10003 provisional call=out-1@pbx (answer named another address)
 t=+11.09 pinhole_close udp 198.51.100.1 local=10002 provisional call=out-1@pbx (answer named another address)
 t=+14.20 pinhole_close udp 198.51.100.60 local=10002 call=out-1@pbx (BYE sent)
@@ -103,16 +103,16 @@ EOF
 # The inbound call alone (its INVITE arrives in IP fragments, last one first).
 cat >"$work/frag.want" <<'EOF'
 t=+0.15 trunk_learn udp 198.51.100.1:5060 local=5060 exp=660
-t=+3.36 pinhole_open udp 198.51.100.50 local=10000 call=in-1@trunk exp=14397.8
-t=+3.36 pinhole_open udp 198.51.100.50 local=10001 call=in-1@trunk exp=14397.8
+t=+3.36 pinhole_open udp 198.51.100.50 local=10000 call=in-1@trunk exp=14400
+t=+3.36 pinhole_open udp 198.51.100.50 local=10001 call=in-1@trunk exp=14400
 t=+8.53 pinhole_close udp 198.51.100.50 local=10000 call=in-1@trunk (BYE received)
 t=+8.53 pinhole_close udp 198.51.100.50 local=10001 call=in-1@trunk (BYE received)
 EOF
 
 cat >"$work/ipv6.want" <<'EOF'
 t=+0.15 trunk_learn udp 2001:db8:5::1:5060 local=5060 exp=660
-t=+3.36 pinhole_open udp 2001:db8:5::50 local=10004 call=in-v6@trunk exp=14397.8
-t=+3.36 pinhole_open udp 2001:db8:5::50 local=10005 call=in-v6@trunk exp=14397.8
+t=+3.36 pinhole_open udp 2001:db8:5::50 local=10004 call=in-v6@trunk exp=14400
+t=+3.36 pinhole_open udp 2001:db8:5::50 local=10005 call=in-v6@trunk exp=14400
 t=+8.53 pinhole_close udp 2001:db8:5::50 local=10004 call=in-v6@trunk (BYE received)
 t=+8.53 pinhole_close udp 2001:db8:5::50 local=10005 call=in-v6@trunk (BYE received)
 EOF
@@ -120,8 +120,8 @@ EOF
 # SIP over TCP (INVITE in 97-byte segments); media pinholes are UDP regardless.
 cat >"$work/tcp.want" <<'EOF'
 t=+0.15 trunk_learn tcp 198.51.100.1:5060 local=40000 exp=660
-t=+3.36 pinhole_open udp 198.51.100.50 local=10000 call=in-1@trunk exp=14397.8
-t=+3.36 pinhole_open udp 198.51.100.50 local=10001 call=in-1@trunk exp=14397.8
+t=+3.36 pinhole_open udp 198.51.100.50 local=10000 call=in-1@trunk exp=14400
+t=+3.36 pinhole_open udp 198.51.100.50 local=10001 call=in-1@trunk exp=14400
 t=+8.41 pinhole_close udp 198.51.100.50 local=10000 call=in-1@trunk (BYE received)
 t=+8.41 pinhole_close udp 198.51.100.50 local=10001 call=in-1@trunk (BYE received)
 EOF
@@ -140,8 +140,8 @@ EOF
 
 # Only the inbound call, with no REGISTER to learn the local address from.
 cat >"$work/nolocal.want" <<'EOF2'
-t=+3.21 pinhole_open udp 198.51.100.50 local=10000 call=in-1@trunk exp=14397.8
-t=+3.21 pinhole_open udp 198.51.100.50 local=10001 call=in-1@trunk exp=14397.8
+t=+3.21 pinhole_open udp 198.51.100.50 local=10000 call=in-1@trunk exp=14400
+t=+3.21 pinhole_open udp 198.51.100.50 local=10001 call=in-1@trunk exp=14400
 t=+8.38 pinhole_close udp 198.51.100.50 local=10000 call=in-1@trunk (BYE received)
 t=+8.38 pinhole_close udp 198.51.100.50 local=10001 call=in-1@trunk (BYE received)
 EOF2
@@ -175,7 +175,7 @@ fi
 "$VOIPFW" replay "$work/basic_raw.pcap" >"$work/plain.out" 2>/dev/null
 # (user/lib/eventfmt.h: the daemon's log lines, after the capture's clock)
 first='12:00:00.150 trunk_learn 198.51.100.1 expires in 660s (registered)'
-inbound='12:00:03.360 pinhole_open udp 198.51.100.50 -> port 10000 idle 60s call in-1@trunk expires in 14397.79s (SDP sent)'
+inbound='12:00:03.360 pinhole_open udp 198.51.100.50 -> port 10000 idle 60s call in-1@trunk expires in 14400s (SDP sent)'
 if [ "$(wc -l <"$work/plain.out")" -eq 13 ] && [ "$(head -n 1 "$work/plain.out")" = "$first" ] &&
    [ "$(sed -n 2p "$work/plain.out")" = "$inbound" ]; then
 	ok "plain_output"

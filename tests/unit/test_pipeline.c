@@ -303,8 +303,10 @@ static void test_tick_reaches_tracker(void **state)
 	assert_int_equal(send_udp(fx, 1, TRUNK, 5060, 5060, answer, T0 + SEC), 0);
 	fx->log[0] = '\0';
 	fx->saw_obs = 0;
-	/* The 4 h hard cap closes the call from the tick, with no packet in sight. */
+	/* call_max (4 h) after its last message closes the call from the tick, with no packet in sight. */
 	vfw_pipeline_tick(fx->p, T0 + 4 * 3600 * SEC);
+	assert_string_equal(fx->log, "");
+	vfw_pipeline_tick(fx->p, T0 + SEC + 4 * 3600 * SEC);
 	assert_string_equal(fx->log,
 			    "pinhole_close 198.51.100.50:10000; pinhole_close 198.51.100.50:10001");
 	assert_int_equal(fx->saw_obs, 0);

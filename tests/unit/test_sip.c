@@ -518,6 +518,29 @@ static void test_expires_clamped(void **state)
 	assert_int_equal(m.expires, UINT32_MAX);
 }
 
+static void test_session_expires(void **state)
+{
+	struct sip_msg m;
+
+	assert_int_equal(parse_invite_with("Session-Expires: 1800;refresher=uac\r\n", "", &m),
+			 SIP_OK);
+	assert_true(m.has_session_expires);
+	assert_int_equal(m.session_expires, 1800);
+	assert_int_equal(m.se_refresher, SIP_REFRESHER_UAC);
+	assert_int_equal(parse_invite_with("x: 90 ; Refresher=UAS\r\n", "", &m), SIP_OK);
+	assert_int_equal(m.session_expires, 90);
+	assert_int_equal(m.se_refresher, SIP_REFRESHER_UAS);
+	/* the first counts; a huge one is clamped; a bad one is skipped, not an error */
+	assert_int_equal(parse_invite_with("Session-Expires: 99999999999999999999\r\n"
+					   "Session-Expires: 100\r\n", "", &m), SIP_OK);
+	assert_int_equal(m.session_expires, UINT32_MAX);
+	assert_int_equal(m.se_refresher, SIP_REFRESHER_NONE);
+	assert_int_equal(parse_invite_with("Session-Expires: soon\r\n", "", &m), SIP_OK);
+	assert_false(m.has_session_expires);
+	assert_int_equal(parse_invite_with("Session-Expires: \r\n", "", &m), SIP_OK);
+	assert_false(m.has_session_expires);
+}
+
 static void test_strerror(void **state)
 {
 	int e;
@@ -641,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test(test_uri_parse),
 		cmocka_unit_test(test_param_find),
+		cmocka_unit_test(test_session_expires),
 		cmocka_unit_test(test_host_to_addr),
 		cmocka_unit_test(test_every_prefix_is_safe),
 	};

@@ -494,7 +494,8 @@ static void test_nat_suspect_media_missing(void **state)
 	feed(fx, OUT, req("INVITE", "nat-bad", 2, "pbx", "callee", sdp(LAN, 10000, NULL), NULL));
 	feed(fx, IN, resp(200, "INVITE", "nat-bad", 2, "pbx", "callee", sdp(TRUNK, 40000, NULL), NULL));
 	assert_int_equal(media_due(fx, T0 + 120 * SEC, NULL), 0);
-	expect(fx, "");
+	/* its completed offer/answer re-asserts the pinholes, and warns of nothing */
+	expect(fx, "update 198.51.100.1>10000; update 198.51.100.1>10001");
 }
 
 /* Nothing to compare with, or nothing differs, or no answer: never asked. */
@@ -730,7 +731,8 @@ static void test_inbound_ringing_then_answer(void **state)
 	feed(fx, OUT, resp(200, "INVITE", "ring-in", 1, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
 	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
 	assert_int_equal(fx->last.idle_ns, 60 * SEC);
-	assert_int_equal(fx->last.expires_ns, T0 + 4 * 3600 * SEC);	/* cap from the start */
+	/* call_max from the latest in-dialog message */
+	assert_int_equal(fx->last.expires_ns, T0 + 90 * SEC + 4 * 3600 * SEC);
 	assert_string_equal(fx->last.reason, "call answered: idle timeout starts");
 
 	/* the 200 retransmitted until the ACK arrives: nothing more */
@@ -827,6 +829,10 @@ static void test_late_fork_keeps_idle_timeout(void **state)
 		   "open 198.51.100.50>10000; close 198.51.100.1>10000 prov noidle");
 	/* the answered dialog's media keeps it alive; a stale fork must not disable that */
 	feed(fx, IN, resp(183, "INVITE", "late-fork", 1, "pbx", "C", sdp(MEDIA, 30002, NULL), NULL));
+	/* C's answer completes an offer/answer: the call's pinholes are re-asserted */
+	expect(fx, "update 198.51.100.50>10000");
+	assert_string_equal(fx->last.reason, "re-asserted");
+	assert_int_equal(fx->last.idle_ns, 60 * SEC);
 	feed(fx, IN, resp(487, "INVITE", "late-fork", 1, "pbx", "C", NULL, NULL));
 	expect(fx, "");
 }
@@ -864,12 +870,13 @@ static void test_forked_early_media_and_2xx(void **state)
 	feed(fx, IN, resp(183, "INVITE", "fork", 1, "pbx", "A", sdp("192.0.2.1", 1000, NULL), NULL));
 	expect(fx, "open 192.0.2.1>10000 noidle; close 198.51.100.1>10000 prov noidle");
 	feed(fx, IN, resp(183, "INVITE", "fork", 1, "pbx", "B", sdp("192.0.2.2", 2000, NULL), NULL));
-	expect(fx, "open 192.0.2.2>10000 noidle");
+	/* B's answer completes an offer/answer: A's pinhole is written again too */
+	expect(fx, "update 192.0.2.1>10000 noidle; open 192.0.2.2>10000 noidle");
 	/* A answers: its pinhole gets the idle timeout, B's early media ends */
 	feed(fx, IN, resp(200, "INVITE", "fork", 1, "pbx", "A", sdp("192.0.2.1", 1000, NULL), NULL));
 	expect(fx, "update 192.0.2.1>10000; close 192.0.2.2>10000 noidle");
 	feed(fx, IN, resp(200, "INVITE", "fork", 1, "pbx", "B", sdp("192.0.2.2", 2000, NULL), NULL));
-	expect(fx, "open 192.0.2.2>10000");
+	expect(fx, "update 192.0.2.1>10000; open 192.0.2.2>10000");
 	feed(fx, OUT, req("ACK", "fork", 1, "pbx", "B", NULL, NULL));
 	feed(fx, OUT, req("BYE", "fork", 2, "pbx", "B", NULL, NULL));
 	expect(fx, "close 192.0.2.2>10000");
@@ -909,19 +916,26 @@ static void test_hold_and_resume_with_new_port(void **state)
 
 	establish_inbound(fx, "hold");
 	feed(fx, OUT, req("INVITE", "hold", 1, "pbx", "caller", sdp(PBX, 10000, "a=sendonly\r\n"), NULL));
-	expect(fx, "");	/* until answered, the old session still flows */
+	/* media may stop as soon as the offer is out: no idle timeout from now */
+	expect(fx, "update 198.51.100.50>10000 noidle; update 198.51.100.50>10001 noidle");
+	assert_string_equal(fx->last.reason, "hold: no idle timeout");
+	assert_int_equal(fx->last.idle_ns, 0);
 	feed(fx, IN, resp(200, "INVITE", "hold", 1, "pbx", "caller", sdp(MEDIA, 30000, "a=recvonly\r\n"), NULL));
 	expect(fx, "update 198.51.100.50>10000 noidle; update 198.51.100.50>10001 noidle");
-	assert_string_equal(fx->last.reason, "hold: remote stops sending");
+	assert_string_equal(fx->last.reason, "re-asserted");
 	assert_int_equal(fx->last.idle_ns, 0);
 	feed(fx, OUT, req("ACK", "hold", 1, "pbx", "caller", NULL, NULL));
 	expect(fx, "");
 
-	/* resume, moving our media to port 10002: the new port opens with the offer */
+	/*
+	 * Resume, moving our media to port 10002: the new port opens with the
+	 * offer, still without idle timeout, which comes back with the answer.
+	 */
 	feed(fx, OUT, req("INVITE", "hold", 2, "pbx", "caller", sdp(PBX, 10002, NULL), NULL));
-	expect(fx, "open 198.51.100.50>10002; open 198.51.100.50>10003");
+	expect(fx, "open 198.51.100.50>10002 noidle; open 198.51.100.50>10003 noidle");
 	feed(fx, IN, resp(200, "INVITE", "hold", 2, "pbx", "caller", sdp(MEDIA, 30000, NULL), NULL));
-	expect(fx, "close 198.51.100.50>10001 noidle; close 198.51.100.50>10000 noidle");
+	expect(fx, "update 198.51.100.50>10002; update 198.51.100.50>10003; "
+		   "close 198.51.100.50>10001 noidle; close 198.51.100.50>10000 noidle");
 	feed(fx, IN, req("BYE", "hold", 2, "caller", "pbx", NULL, NULL));
 	expect(fx, "close 198.51.100.50>10002; close 198.51.100.50>10003");
 }
@@ -933,13 +947,14 @@ static void test_remote_hold_null_address(void **state)
 
 	establish_inbound(fx, "h0");
 	feed(fx, IN, req("INVITE", "h0", 2, "caller", "pbx", sdp("0.0.0.0", 30000, NULL), NULL));
-	expect(fx, "");
+	expect(fx, "update 198.51.100.50>10000 noidle; update 198.51.100.50>10001 noidle");
 	feed(fx, OUT, resp(200, "INVITE", "h0", 2, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
 	expect(fx, "update 198.51.100.50>10000 noidle; update 198.51.100.50>10001 noidle");
 	feed(fx, IN, req("INVITE", "h0", 3, "caller", "pbx", sdp("198.51.100.60", 30000, NULL), NULL));
-	expect(fx, "open 198.51.100.60>10000; open 198.51.100.60>10001");
+	expect(fx, "open 198.51.100.60>10000 noidle; open 198.51.100.60>10001 noidle");
 	feed(fx, OUT, resp(200, "INVITE", "h0", 3, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
-	expect(fx, "close 198.51.100.50>10001 noidle; close 198.51.100.50>10000 noidle");
+	expect(fx, "update 198.51.100.60>10000; update 198.51.100.60>10001; "
+		   "close 198.51.100.50>10001 noidle; close 198.51.100.50>10000 noidle");
 }
 
 /* A refused re-INVITE drops what its offer opened; the old session stays. */
@@ -958,7 +973,8 @@ static void test_reinvite_refused(void **state)
 	feed(fx, OUT, req("UPDATE", "r488", 1, "pbx", "caller", sdp(PBX, 10010, NULL), NULL));
 	expect(fx, "open 198.51.100.50>10010; open 198.51.100.50>10011");
 	feed(fx, IN, resp(200, "UPDATE", "r488", 1, "pbx", "caller", sdp(MEDIA, 30000, NULL), NULL));
-	expect(fx, "close 198.51.100.50>10001; close 198.51.100.50>10000");
+	expect(fx, "update 198.51.100.50>10010; update 198.51.100.50>10011; "
+		   "close 198.51.100.50>10001; close 198.51.100.50>10000");
 }
 
 static void test_cancel(void **state)
@@ -1099,7 +1115,7 @@ static void test_setup_timeout_and_hard_cap(void **state)
 	expect(fx, "");
 	vfw_tracker_tick(fx->t, T0 + 4 * 3600 * SEC);
 	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
-	assert_string_equal(fx->last.reason, "call hard cap reached");
+	assert_string_equal(fx->last.reason, "call_max without signalling or media");
 	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
 }
 
@@ -1503,6 +1519,7 @@ static void test_peer_match_applied(void **state)
 	feed(fx, IN, req("INVITE", "peer-2", 2, "caller", "pbx", sdp("198.51.100.60", 30000, NULL), NULL));
 	feed(fx, OUT, resp(200, "INVITE", "peer-2", 2, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
 	expect(fx, "open 198.51.100.60>10000; open 198.51.100.60>10001; "
+		   "update 198.51.100.60>10000; update 198.51.100.60>10001; "
 		   "close 198.51.100.50>10001; close 198.51.100.50>10000");
 	/* Another server of the trunk's /24 sends the BYE. */
 	strcpy(fx->peer, "198.51.100.2");
@@ -1666,6 +1683,312 @@ static void test_import_rejects_bad_records(void **state)
 	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), -EINVAL);
 }
 
+/* ---- call lifecycle: hold, lost pinholes, session timers ------------- */
+
+/*
+ * One hold: `holder_out` says who sends the hold offer (1 = we do),
+ * offer_sdp/answer_sdp are its SDP. While held the call's pinholes have
+ * no idle timeout, whoever holds and whatever the held party answers; the
+ * resume's completed offer/answer restores it.
+ */
+static void hold_and_resume(struct fx *fx, const char *cid, int holder_out, int cseq,
+			    const char *offer_sdp, const char *answer_sdp)
+{
+	const char *ft = holder_out ? "pbx" : "caller", *tt = holder_out ? "caller" : "pbx";
+	const char *resume_offer = holder_out ? sdp(PBX, 10000, NULL) : sdp(MEDIA, 30000, NULL);
+	const char *resume_answer = holder_out ? sdp(MEDIA, 30000, NULL) : sdp(PBX, 10000, NULL);
+	int o = holder_out ? OUT : IN, a = holder_out ? IN : OUT;
+
+	feed(fx, o, req("INVITE", cid, cseq, ft, tt, offer_sdp, NULL));
+	expect(fx, "update 198.51.100.50>10000 noidle; update 198.51.100.50>10001 noidle");
+	feed(fx, a, resp(200, "INVITE", cid, cseq, ft, tt, answer_sdp, NULL));
+	expect(fx, "update 198.51.100.50>10000 noidle; update 198.51.100.50>10001 noidle");
+	assert_int_equal(fx->last.idle_ns, 0);
+	feed(fx, o, req("ACK", cid, cseq, ft, tt, NULL, NULL));
+	expect(fx, "");
+	/* a long hold: nothing the tracker does in the meantime */
+	fx->now += 600 * SEC;
+	vfw_tracker_tick(fx->t, fx->now);
+	expect(fx, "");
+
+	/* resume: idle timeout still off while the offer is in flight */
+	feed(fx, o, req("INVITE", cid, cseq + 1, ft, tt, resume_offer, NULL));
+	expect(fx, "");
+	feed(fx, a, resp(200, "INVITE", cid, cseq + 1, ft, tt, resume_answer, NULL));
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	assert_string_equal(fx->last.reason, "resumed");
+	assert_int_equal(fx->last.idle_ns, 60 * SEC);
+	feed(fx, o, req("ACK", cid, cseq + 1, ft, tt, NULL, NULL));
+	expect(fx, "");
+}
+
+static void test_hold_by_either_side(void **state)
+{
+	struct fx *fx = *state;
+	static const struct {
+		int holder_out;
+		const char *dir_offer, *dir_answer;
+	} cases[] = {
+		/* the far end holds: the case, its sendonly kept our idle timeout */
+		{ 0, "a=sendonly\r\n", "a=recvonly\r\n" },
+		{ 0, "a=recvonly\r\n", "a=sendonly\r\n" },
+		{ 0, "a=inactive\r\n", "a=inactive\r\n" },
+		/* we hold */
+		{ 1, "a=sendonly\r\n", "a=recvonly\r\n" },
+		{ 1, "a=recvonly\r\n", "a=sendonly\r\n" },
+		{ 1, "a=inactive\r\n", "a=inactive\r\n" },
+	};
+	char cid[32];
+	unsigned i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *l = cases[i].holder_out ? cases[i].dir_offer : cases[i].dir_answer;
+		const char *r = cases[i].holder_out ? cases[i].dir_answer : cases[i].dir_offer;
+		char lsdp[512], rsdp[512];
+
+		snprintf(cid, sizeof(cid), "hold-%u", i);
+		establish_inbound(fx, cid);
+		snprintf(lsdp, sizeof(lsdp), "%s", sdp(PBX, 10000, l));
+		snprintf(rsdp, sizeof(rsdp), "%s", sdp(MEDIA, 30000, r));
+		hold_and_resume(fx, cid, cases[i].holder_out, 2,
+				cases[i].holder_out ? lsdp : rsdp,
+				cases[i].holder_out ? rsdp : lsdp);
+		/* and once more: hold again, resume again */
+		hold_and_resume(fx, cid, cases[i].holder_out, 4,
+				cases[i].holder_out ? lsdp : rsdp,
+				cases[i].holder_out ? rsdp : lsdp);
+		feed(fx, IN, req("BYE", cid, 9, "caller", "pbx", NULL, NULL));
+		expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+	}
+}
+
+/* Old-style hold, c=0.0.0.0 with the port kept, by either side. */
+static void test_hold_null_address_either_side(void **state)
+{
+	struct fx *fx = *state;
+
+	establish_inbound(fx, "null-r");
+	hold_and_resume(fx, "null-r", 0, 2, sdp("0.0.0.0", 30000, NULL), sdp(PBX, 10000, NULL));
+	establish_inbound(fx, "null-l");
+	hold_and_resume(fx, "null-l", 1, 2, sdp("0.0.0.0", 10000, NULL), sdp(MEDIA, 30000, NULL));
+}
+
+/*
+ * The kernel lost a pinhole (idle expiry, a failed write): once told, the
+ * tracker no longer counts it open, and the next offer/answer opens it
+ * again -- here a re-INVITE identical to the last one, which before only
+ * found "nothing changed" and left the far end's RTP dropped.
+ */
+static void test_pinhole_gone_then_reinvite(void **state)
+{
+	struct fx *fx = *state;
+	__u64 hash = vfw_call_hash(sv_from_cstr("gone"));
+	struct vfw_call_record rec;
+	__u8 media[16], other[16];
+
+	addr_of(MEDIA, media);
+	addr_of(TRUNK, other);
+	establish_inbound(fx, "gone");
+	assert_int_equal(vfw_tracker_pinhole_gone(fx->t, hash, media, 10000, IPPROTO_UDP), 0);
+	assert_int_equal(vfw_tracker_pinhole_gone(fx->t, hash, media, 10000, IPPROTO_UDP), -ENOENT);
+	assert_int_equal(vfw_tracker_pinhole_gone(fx->t, hash, other, 10001, IPPROTO_UDP), -ENOENT);
+	assert_int_equal(vfw_tracker_pinhole_gone(fx->t, hash + 1, media, 10001, IPPROTO_UDP), -ENOENT);
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &rec), 0);
+	assert_int_equal(rec.n_pinholes, 1);
+
+	fx->now += 70 * SEC;
+	feed(fx, IN, req("INVITE", "gone", 2, "caller", "pbx", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000");
+	feed(fx, OUT, resp(200, "INVITE", "gone", 2, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	/* completed: both written again, with the call's new expiry */
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	assert_string_equal(fx->last.reason, "re-asserted");
+	assert_int_equal(fx->last.expires_ns, fx->now + 4 * 3600 * SEC);
+	/* the ACK and a retransmitted 200 write nothing */
+	feed(fx, IN, req("ACK", "gone", 2, "caller", "pbx", NULL, NULL));
+	feed(fx, OUT, resp(200, "INVITE", "gone", 2, "caller", "pbx", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "");
+
+	/* all gone (the far end stopped sending): the call stays until its bound */
+	assert_int_equal(vfw_tracker_pinhole_gone(fx->t, hash, media, 10000, IPPROTO_UDP), 0);
+	assert_int_equal(vfw_tracker_pinhole_gone(fx->t, hash, media, 10001, IPPROTO_UDP), 0);
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 1);
+	feed(fx, OUT, req("UPDATE", "gone", 1, "pbx", "caller", sdp(PBX, 10000, NULL), NULL));
+	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001");
+	feed(fx, IN, resp(200, "UPDATE", "gone", 1, "pbx", "caller", sdp(MEDIA, 30000, NULL), NULL));
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	/* a BYE closes only what is open */
+	assert_int_equal(vfw_tracker_pinhole_gone(fx->t, hash, media, 10001, IPPROTO_UDP), 0);
+	feed(fx, IN, req("BYE", "gone", 3, "caller", "pbx", NULL, NULL));
+	expect(fx, "close 198.51.100.50>10000");
+}
+
+#define SE_HDR(n) "Session-Expires: " #n ";refresher=uac\r\n"
+
+/*
+ * RFC 4028: the 2xx's Session-Expires sets the interval; every refresh
+ * (re-INVITE or UPDATE, with or without SDP) moves the call's end, and
+ * the pinholes are written again with it. No refresh: the call ends at
+ * the interval plus 32 s of grace.
+ */
+static void test_session_timer_refresh_and_expiry(void **state)
+{
+	struct fx *fx = *state;
+	__u64 hash = vfw_call_hash(sv_from_cstr("st"));
+	struct vfw_call_record rec;
+
+	feed(fx, IN, req("INVITE", "st", 1, "caller", "", sdp(MEDIA, 30000, NULL), SE_HDR(120)));
+	feed(fx, OUT, resp(200, "INVITE", "st", 1, "caller", "pbx", sdp(PBX, 10000, NULL),
+			   SE_HDR(120)));
+	expect(fx, "open 198.51.100.50>10000; open 198.51.100.50>10001");
+	assert_int_equal(fx->last.expires_ns, T0 + 152 * SEC);
+	feed(fx, IN, req("ACK", "st", 1, "caller", "pbx", NULL, NULL));
+	expect(fx, "");
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &rec), 0);
+	assert_int_equal(rec.session_expires_s, 120);
+	assert_int_equal(vfw_tracker_next_expiry(fx->t), 0);	/* media cannot keep it */
+
+	/* refresh by re-INVITE at half the interval */
+	fx->now = T0 + 60 * SEC;
+	feed(fx, IN, req("INVITE", "st", 2, "caller", "pbx", sdp(MEDIA, 30000, NULL), SE_HDR(120)));
+	feed(fx, OUT, resp(200, "INVITE", "st", 2, "caller", "pbx", sdp(PBX, 10000, NULL),
+			   SE_HDR(120)));
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	assert_int_equal(fx->last.expires_ns, T0 + 212 * SEC);
+	feed(fx, IN, req("ACK", "st", 2, "caller", "pbx", NULL, NULL));
+	vfw_tracker_tick(fx->t, T0 + 200 * SEC);	/* past the first expiry */
+	expect(fx, "");
+
+	/* refresh by UPDATE without SDP */
+	fx->now = T0 + 120 * SEC;
+	feed(fx, IN, req("UPDATE", "st", 3, "caller", "pbx", NULL, SE_HDR(120)));
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	fx->now = T0 + 121 * SEC;
+	feed(fx, OUT, resp(200, "UPDATE", "st", 3, "caller", "pbx", NULL, SE_HDR(120)));
+	expect(fx, "");	/* moved by less than 1/16 of the interval: not written again */
+	vfw_tracker_tick(fx->t, T0 + 269 * SEC);
+	expect(fx, "");
+	/* ... until the kernel would cut at the older expiry */
+	vfw_tracker_tick(fx->t, T0 + 270 * SEC);
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	assert_string_equal(fx->last.reason, "expiry refreshed");
+	assert_int_equal(fx->last.expires_ns, T0 + 273 * SEC);
+	vfw_tracker_tick(fx->t, T0 + 272 * SEC);
+	expect(fx, "");
+
+	/* no refresh: the session ends, pinholes and all */
+	vfw_tracker_tick(fx->t, T0 + 273 * SEC);
+	expect(fx, "close 198.51.100.50>10000; close 198.51.100.50>10001");
+	assert_string_equal(fx->last.reason, "session timer expired");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+}
+
+/* Hostile intervals are bounded: at least 90 s, at most call_max. */
+static void test_session_expires_bounded(void **state)
+{
+	struct fx *fx = *state;
+	__u64 hash = vfw_call_hash(sv_from_cstr("sb"));
+	struct vfw_call_record rec;
+
+	feed(fx, IN, req("INVITE", "sb", 1, "caller", "", sdp(MEDIA, 30000, NULL), NULL));
+	feed(fx, OUT, resp(200, "INVITE", "sb", 1, "caller", "pbx", sdp(PBX, 10000, NULL),
+			   "x: 1\r\n"));
+	assert_int_equal(fx->last.expires_ns, T0 + (90 + 32) * SEC);
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &rec), 0);
+	assert_int_equal(rec.session_expires_s, 90);
+	fx->now += 10 * SEC;
+	feed(fx, IN, req("UPDATE", "sb", 2, "caller", "pbx", NULL, NULL));
+	feed(fx, OUT, resp(200, "UPDATE", "sb", 2, "caller", "pbx", NULL,
+			   "Session-Expires: 99999999999999\r\n"));
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &rec), 0);
+	assert_int_equal(rec.session_expires_s, 4 * 3600);
+	/* a 2xx without Session-Expires turns the timer off: call_max again */
+	feed(fx, IN, req("UPDATE", "sb", 3, "caller", "pbx", NULL, NULL));
+	feed(fx, OUT, resp(200, "UPDATE", "sb", 3, "caller", "pbx", NULL, NULL));
+	assert_int_equal(vfw_tracker_export_call(fx->t, hash, &rec), 0);
+	assert_int_equal(rec.session_expires_s, 0);
+	assert_int_equal(rec.expires_ns, fx->now + 4 * 3600 * SEC);
+
+	/* records are hostile too */
+	rec.session_expires_s = 89;
+	reconfigure(fx);
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), -EINVAL);
+	rec.session_expires_s = 4 * 3600 + 1;
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), -EINVAL);
+	rec.session_expires_s = 1800;
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), 0);
+	rec.version = 1;	/* an older daemon's record */
+	rec.call_hash = 7;
+	assert_int_equal(vfw_tracker_import_call(fx->t, &rec), -EINVAL);
+}
+
+/*
+ * A lost BYE. Without session timers the call ends call_max after its
+ * last in-dialog message (the pinholes of streams not on hold close at
+ * the kernel's idle timeout before that); held pinholes have no idle
+ * timeout, so this is their bound. Media that flows keeps the call (not
+ * a lost BYE then), each report moving the end to call_max past it.
+ */
+static void test_lost_bye_bound(void **state)
+{
+	struct fx *fx = *state;
+	__u64 hash = vfw_call_hash(sv_from_cstr("lost"));
+	__u64 last;
+
+	establish_inbound(fx, "lost");
+	fx->now = T0 + 3600 * SEC;	/* an hour in: held */
+	feed(fx, IN, req("INVITE", "lost", 2, "caller", "pbx", sdp(MEDIA, 30000, "a=sendonly\r\n"), NULL));
+	feed(fx, OUT, resp(200, "INVITE", "lost", 2, "caller", "pbx", sdp(PBX, 10000, "a=recvonly\r\n"), NULL));
+	feed(fx, IN, req("ACK", "lost", 2, "caller", "pbx", NULL, NULL));
+	last = fx->now;
+	fx->log[0] = '\0';
+	assert_int_equal(fx->last.expires_ns, last + 4 * 3600 * SEC);
+	assert_int_equal(vfw_tracker_next_expiry(fx->t), last + 4 * 3600 * SEC);
+	/* past the old cap from the call's start: a live call is not cut */
+	vfw_tracker_tick(fx->t, T0 + 4 * 3600 * SEC);
+	expect(fx, "");
+	/* media reported: no earlier than the current end, nothing moves */
+	assert_int_equal(vfw_tracker_media_flowing(fx->t, hash, last - SEC), 0);
+	assert_int_equal(vfw_tracker_media_flowing(fx->t, hash + 1, last), -ENOENT);
+	expect(fx, "");
+	/* RTCP still flowing while held: the end moves, pinholes written again */
+	assert_int_equal(vfw_tracker_media_flowing(fx->t, hash, last + 3600 * SEC), 1);
+	expect(fx, "update 198.51.100.50>10000 noidle; update 198.51.100.50>10001 noidle");
+	assert_string_equal(fx->last.reason, "media flows");
+	assert_int_equal(fx->last.expires_ns, last + 5 * 3600 * SEC);
+	vfw_tracker_tick(fx->t, last + 5 * 3600 * SEC - 1);
+	expect(fx, "");
+	vfw_tracker_tick(fx->t, last + 5 * 3600 * SEC);
+	expect(fx, "close 198.51.100.50>10000 noidle; close 198.51.100.50>10001 noidle");
+	assert_string_equal(fx->last.reason, "call_max without signalling or media");
+	assert_int_equal(vfw_tracker_n_calls(fx->t), 0);
+	assert_int_equal(vfw_tracker_next_expiry(fx->t), 0);
+}
+
+/*
+ * In-dialog messages that move the end by less than call_max / 16 write
+ * nothing; the tick writes the new expiry before the kernel would cut.
+ */
+static void test_expiry_written_before_kernel_cut(void **state)
+{
+	struct fx *fx = *state;
+
+	establish_inbound(fx, "drift");
+	fx->now = T0 + 600 * SEC;
+	feed(fx, IN, req("UPDATE", "drift", 2, "caller", "pbx", NULL, NULL));
+	feed(fx, OUT, resp(200, "UPDATE", "drift", 2, "caller", "pbx", NULL, NULL));
+	expect(fx, "");
+	vfw_tracker_tick(fx->t, T0 + 4 * 3600 * SEC - 3 * SEC);
+	expect(fx, "");
+	vfw_tracker_tick(fx->t, T0 + 4 * 3600 * SEC - 2 * SEC);
+	expect(fx, "update 198.51.100.50>10000; update 198.51.100.50>10001");
+	assert_int_equal(fx->last.expires_ns, T0 + 600 * SEC + 4 * 3600 * SEC);
+	vfw_tracker_tick(fx->t, T0 + 4 * 3600 * SEC);
+	expect(fx, "");
+	/* a restart keeps the session timer and the end */
+}
+
 static void test_call_hash_and_json(void **state)
 {
 	struct fx *fx = *state;
@@ -1772,6 +2095,13 @@ int main(void)
 		T(test_import_ringing_then_answer),
 		T(test_import_ringing_setup_timeout),
 		T(test_import_rejects_bad_records),
+		T(test_hold_by_either_side),
+		T(test_hold_null_address_either_side),
+		T(test_pinhole_gone_then_reinvite),
+		T(test_session_timer_refresh_and_expiry),
+		T(test_session_expires_bounded),
+		T(test_lost_bye_bound),
+		T(test_expiry_written_before_kernel_cut),
 		T(test_call_hash_and_json),
 	};
 

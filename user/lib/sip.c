@@ -578,6 +578,7 @@ enum hdr_kind {
 	HDR_EXPIRES,
 	HDR_CONTENT_LENGTH,
 	HDR_CONTENT_TYPE,
+	HDR_SESSION_EXPIRES,
 };
 
 struct hdr_name {
@@ -603,7 +604,7 @@ static const struct hdr_name hdr_names[] = {
 	{ "Refer-To", 'r', HDR_OTHER },
 	{ "Referred-By", 'b', HDR_OTHER },
 	{ "Allow-Events", 'u', HDR_OTHER },
-	{ "Session-Expires", 'x', HDR_OTHER },
+	{ "Session-Expires", 'x', HDR_SESSION_EXPIRES },
 	{ "Accept-Contact", 'a', HDR_OTHER },
 	{ "Reject-Contact", 'j', HDR_OTHER },
 	{ "Request-Disposition", 'd', HDR_OTHER },
@@ -904,6 +905,30 @@ static enum sip_error parse_single(enum hdr_kind kind, struct sv value,
 	}
 }
 
+/*
+ * Session-Expires: delta-seconds *(;param), e.g. "1800;refresher=uac".
+ * Only the first one counts, and a bad one is skipped rather than
+ * refused: refusing would drop the message (a BYE, a re-INVITE) that
+ * carries it.
+ */
+static void parse_session_expires(struct sv value, struct sip_msg *m)
+{
+	struct sv delta, params = sv_split(value, ';', &delta), r;
+	uint64_t n;
+
+	if (m->has_session_expires ||
+	    sv_to_u64_clamp(sv_trim(delta), UINT32_MAX, &n) != 0)
+		return;
+	m->has_session_expires = 1;
+	m->session_expires = (uint32_t)n;
+	if (sip_param_find(params, "refresher", &r)) {
+		if (sv_case_eq(r, "uac"))
+			m->se_refresher = SIP_REFRESHER_UAC;
+		else if (sv_case_eq(r, "uas"))
+			m->se_refresher = SIP_REFRESHER_UAS;
+	}
+}
+
 static enum sip_error parse_header(struct sv name, struct sv value,
 				   struct sip_msg *m, struct seen *seen)
 {
@@ -914,6 +939,9 @@ static enum sip_error parse_header(struct sv name, struct sv value,
 		return parse_vias(value, m);
 	case HDR_CONTACT:
 		return parse_contacts(value, m);
+	case HDR_SESSION_EXPIRES:
+		parse_session_expires(value, m);
+		return SIP_OK;
 	case HDR_OTHER:
 		return SIP_OK;
 	default:

@@ -144,6 +144,16 @@ struct sip_msg {
 	uint8_t has_expires;
 	uint32_t expires;
 
+	/*
+	 * Session-Expires (RFC 4028, compact x): delta-seconds, clamped to
+	 * UINT32_MAX; the first one counts. A malformed value is ignored
+	 * (has_session_expires 0), never an error: the header only ever
+	 * lengthens what the tracker keeps open, so the caller bounds it.
+	 */
+	uint8_t has_session_expires;
+	uint8_t se_refresher;  /* enum sip_refresher */
+	uint32_t session_expires;
+
 	uint8_t has_content_length;
 	uint32_t content_length;
 	struct sv content_type;  /* media type only, e.g. "application/sdp" */
@@ -154,6 +164,8 @@ struct sip_msg {
 	struct sv sdp;         /* the application/sdp part (whole body or one multipart part) */
 	size_t msg_len;        /* bytes of the buffer this message used (stream framing) */
 };
+
+enum sip_refresher { SIP_REFRESHER_NONE = 0, SIP_REFRESHER_UAC, SIP_REFRESHER_UAS };
 
 /*
  * Parses one message. is_stream: the message came over a stream transport

@@ -21,6 +21,18 @@
 #define SENT_MAX      4   /* our latest requests per call, for their responses */
 
 /*
+ * Session timers (RFC 4028): a Session-Expires below the RFC's minimum
+ * Min-SE is raised to it, one above call_max lowered to call_max. The
+ * session ends SE_GRACE after the last refresh: the refresher sends it at
+ * half the interval, and the grace covers a refresh still in flight (the
+ * other side sends its BYE min(32 s, SE/3) before expiry, RFC 4028 10).
+ */
+#define SE_MIN_S      90
+#define SE_GRACE_NS   (32 * VFW_NS_PER_SEC)
+/* The tick re-writes a call's pinholes this long before the kernel would cut them. */
+#define REASSERT_MARGIN_NS (2 * VFW_NS_PER_SEC)
+
+/*
  * A provider's servers: the smallest prefix routed on the internet (/24,
  * /48), so a sibling address belongs to the same operator's block. See
  * sender_believed().
@@ -118,7 +130,12 @@ struct call {
 	__u64 hash;
 	__u8 peer_addr[16];
 	__u64 created_ns;
-	__u64 expires_ns;
+	__u64 expires_ns;    /* the call ends here: see call_lifetime() */
+	__u64 kernel_expires_ns; /* the earliest expiry its pinholes have in the kernel */
+	__u32 session_expires_s; /* negotiated session timer, 0 = none */
+	__u32 reassert_cseq; /* the request that last wrote all pinholes */
+	__u8 reassert_method;
+	__s8 reassert_side;  /* its sender, SIDE_NONE when a response did */
 	__u32 invite_cseq;
 	__s8 offer_side;     /* who offered in the initial INVITE */
 	struct desc *offer;
@@ -931,6 +948,7 @@ static struct call *call_alloc(struct vfw_tracker *t, size_t id_len)
 	c = calloc(1, sizeof(*c) + id_len);
 	if (c) {
 		c->offer_side = SIDE_NONE;
+		c->reassert_side = SIDE_NONE;
 		c->id_len = (__u16)id_len;
 	}
 	return c;
@@ -984,6 +1002,31 @@ static int conn_is(const struct tcp_conn *conn, const __u8 a[16], __u16 pa,
 		!memcmp(conn->local_addr, b, 16) && !memcmp(conn->remote_addr, a, 16));
 }
 
+/*
+ * How long a call lives past its latest in-dialog message: the session
+ * interval when session timers are in use, else call_max. It is a bound
+ * for a call whose BYE was lost; media that flows stretches it (without
+ * session timers) through vfw_tracker_media_flowing().
+ */
+static __u64 call_lifetime(const struct vfw_tracker *t, const struct call *c)
+{
+	if (c->session_expires_s)
+		return (__u64)c->session_expires_s * VFW_NS_PER_SEC + SE_GRACE_NS;
+	return t->cfg.call_max_ns;
+}
+
+/* A hostile Session-Expires, bounded to [SE_MIN_S, call_max] (see above). */
+static __u32 session_interval(const struct vfw_tracker *t, __u32 se)
+{
+	__u64 max_s = t->cfg.call_max_ns / VFW_NS_PER_SEC;
+
+	if (se < SE_MIN_S)
+		se = SE_MIN_S;
+	if (se > max_s)
+		se = (__u32)(max_s > SE_MIN_S ? max_s : SE_MIN_S);
+	return se;
+}
+
 static struct call *call_create(struct vfw_tracker *t, const struct vfw_sip_obs *obs)
 {
 	const struct sip_msg *m = obs->msg;
@@ -1025,6 +1068,7 @@ static struct call *call_create(struct vfw_tracker *t, const struct vfw_sip_obs 
 	memcpy(c->peer_addr, obs->remote_addr, 16);
 	c->created_ns = obs->now_ns;
 	c->expires_ns = obs->now_ns + t->cfg.call_max_ns;
+	c->kernel_expires_ns = c->expires_ns;
 	c->invite_cseq = m->cseq;
 	conn_note(&c->conns[0], obs);
 	if (!obs->outbound && unanswered_add(t, c) != 0) {
@@ -1326,11 +1370,22 @@ static void dialog_clear(struct dialog *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Takes over *sdp (sets it to NULL): each message's SDP lands in one place. */
-static void apply_sdp(struct dialog *d, enum side sender, struct desc **sdp,
-		      enum sdp_role role)
+static int desc_eq(const struct desc *a, const struct desc *b)
+{
+	return a && b && a->n == b->n && !memcmp(a->s, b->s, a->n * sizeof(a->s[0]));
+}
+
+/*
+ * Takes over *sdp (sets it to NULL): each message's SDP lands in one place.
+ * Returns 1 when an offer/answer completed: an offer in flight answered, or
+ * an answer that differs from the one before (18x then 2xx with new SDP);
+ * a retransmitted answer returns 0.
+ */
+static int apply_sdp(struct dialog *d, enum side sender, struct desc **sdp,
+		     enum sdp_role role)
 {
 	struct desc *copy = *sdp;
+	int done;
 
 	*sdp = NULL;
 	if (sender == SIDE_REMOTE)
@@ -1342,8 +1397,9 @@ static void apply_sdp(struct dialog *d, enum side sender, struct desc **sdp,
 		desc_set(&d->pend[sender], copy);
 		desc_put(&d->pend[opposite(sender)]);
 		d->pend_side = (__s8)sender;
-		return;
+		return 0;
 	}
+	done = d->pend_side == opposite(sender) || !desc_eq(copy, d->cur[sender]);
 	if (d->pend_side == opposite(sender)) {
 		desc_set(&d->cur[opposite(sender)], d->pend[opposite(sender)]);
 		d->pend[opposite(sender)] = NULL;
@@ -1352,6 +1408,7 @@ static void apply_sdp(struct dialog *d, enum side sender, struct desc **sdp,
 	}
 	/* an answer, or a repeated/updated answer (18x then 2xx) */
 	desc_set(&d->cur[sender], copy);
+	return done;
 }
 
 static struct dialog *dialog_find(struct call *c, struct sv tag)
@@ -1504,28 +1561,59 @@ static void add_pinhole(const struct vfw_tracker *t, struct pinhole_set *set,
 }
 
 /*
- * Pinholes for our streams L against the remote's streams R, m-line by
- * m-line. For an offer in flight the answerer's direction is not known yet
- * (its old one says nothing about the new session), so `unknown` names the
- * side whose direction is assumed to accept. `early`: the dialog has not
- * been answered (no 2xx to its INVITE yet).
+ * One pairing of our streams L with the remote's R. For an offer in
+ * flight the answerer's direction is not known yet (its old one says
+ * nothing about the new session): `unknown` names that side, whose
+ * direction is taken as sendrecv.
+ */
+struct pair {
+	const struct desc *l, *r;
+	enum side unknown;
+};
+
+/*
+ * Stream i is on hold when either side declared it so: sendonly,
+ * recvonly, inactive, or c=0.0.0.0 (stream_from_media clears receives).
+ * Whoever holds, media may stop both ways -- a held party's phone often
+ * sends nothing, and the holder may play no music -- while RTCP may or
+ * may not go on, so neither RTP nor RTCP can be judged by its silence.
+ */
+static int stream_held(const struct pair *p, unsigned i)
+{
+	const struct stream *ls, *rs;
+
+	if (!p->l || !p->r || i >= p->l->n || i >= p->r->n)
+		return 0;
+	ls = &p->l->s[i];
+	rs = &p->r->s[i];
+	if (!ls->active || !rs->active)
+		return 0;
+	return !((p->unknown == SIDE_LOCAL || (ls->sends && ls->receives)) &&
+		 (p->unknown == SIDE_REMOTE || (rs->sends && rs->receives)));
+}
+
+/*
+ * Pinholes for pairing p, m-line by m-line. `other`, when an offer is in
+ * flight, is the other pairing of the same dialog (committed vs offered):
+ * a stream going on or off hold counts as held until the offer/answer
+ * completes, so the idle timeout is off while the sides switch and comes
+ * back with the resume's answer. `early`: the dialog has not been
+ * answered (no 2xx to its INVITE yet).
  */
 static void add_pairs(const struct vfw_tracker *t, struct pinhole_set *set,
-		      const struct desc *l, const struct desc *r, enum side unknown,
-		      int early)
+		      const struct pair *p, const struct pair *other, int early)
 {
 	unsigned i;
 
-	if (!l || !r)
+	if (!p->l || !p->r)
 		return;
-	for (i = 0; i < l->n && i < r->n; i++) {
-		const struct stream *ls = &l->s[i], *rs = &r->s[i];
+	for (i = 0; i < p->l->n && i < p->r->n; i++) {
+		const struct stream *ls = &p->l->s[i], *rs = &p->r->s[i];
 		int held;
 
 		if (!ls->active || !rs->active || !rs->has_addr || !ls->rtp_port)
 			continue;
-		held = !((rs->sends || unknown == SIDE_REMOTE) &&
-			 (ls->receives || unknown == SIDE_LOCAL));
+		held = stream_held(p, i) || (other && stream_held(other, i));
 		add_pinhole(t, set, rs->addr, ls->rtp_port, ls->proto, 0, held, early);
 		if (ls->rtcp_port)
 			add_pinhole(t, set, rs->rtcp_addr, ls->rtcp_port, ls->proto, 0,
@@ -1594,14 +1682,19 @@ static void desired_pinholes(const struct vfw_tracker *t, const struct call *c,
 	for (i = 0; i < MAX_FORKS; i++) {
 		const struct dialog *d = &c->forks[i];
 		const struct desc *l = d->cur[SIDE_LOCAL], *r = d->cur[SIDE_REMOTE];
+		struct pair cur = { l, r, SIDE_NONE }, pend;
 
 		if (!d->used)
 			continue;
-		add_pairs(t, set, l, r, SIDE_NONE, !d->confirmed);
-		if (d->pend_side != SIDE_NONE)
-			add_pairs(t, set, pick(d->pend[SIDE_LOCAL], l),
-				  pick(d->pend[SIDE_REMOTE], r),
-				  opposite((enum side)d->pend_side), !d->confirmed);
+		if (d->pend_side == SIDE_NONE) {
+			add_pairs(t, set, &cur, NULL, !d->confirmed);
+		} else {
+			pend.l = pick(d->pend[SIDE_LOCAL], l);
+			pend.r = pick(d->pend[SIDE_REMOTE], r);
+			pend.unknown = opposite((enum side)d->pend_side);
+			add_pairs(t, set, &cur, &pend, !d->confirmed);
+			add_pairs(t, set, &pend, &cur, !d->confirmed);
+		}
 		if (r || d->pend[SIDE_REMOTE])
 			remote_known = 1;
 		if (!local_any && (l || d->pend[SIDE_LOCAL]))
@@ -1634,7 +1727,7 @@ static const char *update_reason(const struct pinhole *old, const struct pinhole
 	if (old->early && !now->early && now->idle_ns)
 		return "call answered: idle timeout starts";
 	if (!old->held && now->held)
-		return "hold: remote stops sending";
+		return "hold: no idle timeout";
 	if (old->held && !now->held)
 		return "resumed";
 	return "changed";
@@ -1659,8 +1752,15 @@ static void close_one_stale(struct vfw_tracker *t, struct call *c,
 	}
 }
 
-/* Opens what is new, updates what changed, then closes what is gone. */
-static void reconcile(struct vfw_tracker *t, struct call *c, const char *why)
+/*
+ * Opens what is new, updates what changed, then closes what is gone.
+ * `reassert`, when not NULL, says why every wanted pinhole is written
+ * again, changed or not (a completed offer/answer, the call's expiry
+ * moving past what the kernel has), so one the kernel lost (idle expiry the tracker was not told of, a
+ * failed write, a restart) is back and all carry the call's new expiry.
+ */
+static void reconcile(struct vfw_tracker *t, struct call *c, const char *why,
+		      const char *reassert)
 {
 	struct pinhole_set want;
 	unsigned i;
@@ -1693,11 +1793,17 @@ static void reconcile(struct vfw_tracker *t, struct call *c, const char *why)
 		} else {
 			/*
 			 * Nothing the kernel sees changed (e.g. answered while
-			 * held, or idle timeout off): keep the state silently.
+			 * held, or idle timeout off): keep the state silently,
+			 * unless told to write it again.
 			 */
 			c->open[j] = want.p[i];
+			if (reassert)
+				emit_pinhole(t, c, VFW_EV_PINHOLE_UPDATE, &want.p[i],
+					     reassert);
 		}
 	}
+	if (reassert)
+		c->kernel_expires_ns = c->expires_ns;
 	for (i = c->n_open; i-- > 0;) {
 		if (set_find(want.p, want.n, &c->open[i]) >= 0)
 			continue;
@@ -1738,6 +1844,7 @@ struct call_msg {
 	enum side sender;
 	struct sv callee_tag;
 	int has_sdp;
+	int answered;        /* an offer/answer completed: re-assert the pinholes */
 	struct desc *sdp;    /* owned until a handler takes it over */
 };
 
@@ -1837,8 +1944,8 @@ static int on_invite_response(struct vfw_tracker *t, struct call *c,
 		int txn_had_offer = m->cseq == d->txn_cseq &&
 				    d->txn_offer_side == opposite(cm->sender);
 
-		apply_sdp(d, cm->sender, &cm->sdp,
-			  txn_had_offer ? ROLE_ANSWER : ROLE_EITHER);
+		cm->answered |= apply_sdp(d, cm->sender, &cm->sdp,
+					  txn_had_offer ? ROLE_ANSWER : ROLE_EITHER);
 	}
 	return 0;
 }
@@ -1880,17 +1987,17 @@ static int on_in_dialog(struct vfw_tracker *t, struct call *c, struct call_msg *
 			return 0;
 		}
 		if (m->status >= 200 && cm->has_sdp)
-			apply_sdp(d, cm->sender, &cm->sdp, ROLE_ANSWER);
+			cm->answered |= apply_sdp(d, cm->sender, &cm->sdp, ROLE_ANSWER);
 		return 0;
 	}
 	if (!cm->has_sdp)
 		return 0;
 	if (method == SIP_ACK) {
 		if (d->pend_side == opposite(cm->sender))
-			apply_sdp(d, cm->sender, &cm->sdp, ROLE_ANSWER);
+			cm->answered |= apply_sdp(d, cm->sender, &cm->sdp, ROLE_ANSWER);
 	} else {
-		apply_sdp(d, cm->sender, &cm->sdp,
-			  method == SIP_UPDATE ? ROLE_OFFER : ROLE_EITHER);
+		cm->answered |= apply_sdp(d, cm->sender, &cm->sdp,
+					  method == SIP_UPDATE ? ROLE_OFFER : ROLE_EITHER);
 	}
 	return 0;
 }
@@ -2009,13 +2116,64 @@ static void note_parties(struct call *c, const struct vfw_sip_obs *obs)
 		c->has_remote_target = 1;
 }
 
+/*
+ * RFC 4028: the 2xx to an INVITE or UPDATE says whether session timers
+ * run (its Session-Expires) and for how long; a 2xx without one turns
+ * them off, so a refresher that never refreshes cannot cut the call.
+ */
+static void note_session_timer(struct vfw_tracker *t, struct call *c,
+			       const struct sip_msg *m, enum sip_method method)
+{
+	if (m->is_request || m->status < 200 || m->status >= 300 ||
+	    (method != SIP_INVITE && method != SIP_UPDATE))
+		return;
+	c->session_expires_s = m->has_session_expires ?
+			       session_interval(t, m->session_expires) : 0;
+}
+
+/*
+ * Every believed message of the call shows its dialog alive: the call now
+ * ends a lifetime after it. The kernel's copy of the expiry is written
+ * again (reconcile's reassert) once it lags by more than a sixteenth of
+ * the lifetime, so a burst of messages is not a burst of map writes; the
+ * tick re-writes it before the kernel would act on the stale one.
+ */
+static int refresh_lifetime(struct vfw_tracker *t, struct call *c, __u64 now)
+{
+	__u64 life = call_lifetime(t, c);
+
+	c->expires_ns = now + life;
+	return c->expires_ns > c->kernel_expires_ns + life / 16;
+}
+
+/*
+ * Once per transaction: a request (a session refresh) that moved the
+ * expiry had the pinholes written with it, so its 2xx completing the
+ * offer/answer need not write the same ones again (what the answer
+ * changes is written anyway). Responses are not remembered: each fork's
+ * answer to the one INVITE is an offer/answer of its own.
+ */
+static int reassert_wanted(struct call *c, const struct sip_msg *m,
+			   enum side sender, int wanted)
+{
+	if (!wanted)
+		return 0;
+	if (!m->is_request && c->reassert_side == (__s8)opposite(sender) &&
+	    c->reassert_cseq == m->cseq && c->reassert_method == (__u8)m->cseq_method)
+		return 0;
+	c->reassert_side = m->is_request ? (__s8)sender : SIDE_NONE;
+	c->reassert_cseq = m->cseq;
+	c->reassert_method = (__u8)m->cseq_method;
+	return 1;
+}
+
 static void handle_call(struct vfw_tracker *t, const struct vfw_sip_obs *obs,
 			enum sip_method method)
 {
 	const struct sip_msg *m = obs->msg;
 	struct call *c = call_find(t, m->call_id);
 	struct call_msg cm;
-	int ended = 0;
+	int ended = 0, reassert;
 	const char *why;
 
 	if (!c) {
@@ -2069,6 +2227,9 @@ static void handle_call(struct vfw_tracker *t, const struct vfw_sip_obs *obs,
 	if (ended)
 		return;	/* c is freed */
 	check_answer(c, obs);
+	note_session_timer(t, c, m, method);
+	reassert = reassert_wanted(c, m, cm.sender,
+				   refresh_lifetime(t, c, obs->now_ns) || cm.answered);
 	/* An import is superseded once a full offer/answer has been seen. */
 	if (c->imported) {
 		unsigned i;
@@ -2078,7 +2239,7 @@ static void handle_call(struct vfw_tracker *t, const struct vfw_sip_obs *obs,
 			    c->forks[i].cur[SIDE_REMOTE])
 				c->imported = 0;
 	}
-	reconcile(t, c, why);
+	reconcile(t, c, why, reassert ? "re-asserted" : NULL);
 }
 
 void vfw_tracker_observe(struct vfw_tracker *t, const struct vfw_sip_obs *obs)
@@ -2168,7 +2329,12 @@ void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns)
 	for (c = t->head; c; c = next) {
 		next = c->next;	/* call_end frees c */
 		if (now_ns >= c->expires_ns) {
-			call_end(t, c, "call hard cap reached");
+			call_end(t, c, c->session_expires_s ? "session timer expired" :
+				 "call_max without signalling or media");
+		} else if (c->expires_ns > c->kernel_expires_ns &&
+			   now_ns + REASSERT_MARGIN_NS >= c->kernel_expires_ns) {
+			/* refreshed since its pinholes were written: before the kernel cuts */
+			reconcile(t, c, "expiry refreshed", "expiry refreshed");
 		} else if (!c->confirmed && now_ns >= c->created_ns &&
 			   now_ns - c->created_ns >= t->cfg.setup_timeout_ns) {
 			if (!c->imported && !c->answer_maybe_lost) {
@@ -2186,9 +2352,57 @@ void vfw_tracker_tick(struct vfw_tracker *t, __u64 now_ns)
 			call_take_as_answered(t, c);
 			t->stats.calls_assumed_answered++;
 			reconcile(t, c, c->imported ? "setup timed out after restart" :
-				  "setup timed out, answer may be in lost TCP data");
+				  "setup timed out, answer may be in lost TCP data", NULL);
 		}
 	}
+}
+
+int vfw_tracker_pinhole_gone(struct vfw_tracker *t, __u64 call_hash,
+			     const __u8 addr[16], __u16 port, __u8 proto)
+{
+	struct call *c = call_find_hash(t, call_hash);
+	struct pinhole key;
+	int j;
+
+	if (!c)
+		return -ENOENT;
+	memset(&key, 0, sizeof(key));
+	memcpy(key.addr, addr, 16);
+	key.port = port;
+	key.proto = proto;
+	j = set_find(c->open, c->n_open, &key);
+	if (j < 0)
+		return -ENOENT;
+	/* Not open any more: the next completed offer/answer opens it again. */
+	c->open[j] = c->open[--c->n_open];
+	return 0;
+}
+
+int vfw_tracker_media_flowing(struct vfw_tracker *t, __u64 call_hash, __u64 seen_ns)
+{
+	struct call *c = call_find_hash(t, call_hash);
+
+	if (!c)
+		return -ENOENT;
+	/* Session timers end a session without refresh, whatever the media does. */
+	if (!c->confirmed || c->session_expires_s ||
+	    seen_ns + t->cfg.call_max_ns <= c->expires_ns)
+		return 0;
+	c->expires_ns = seen_ns + t->cfg.call_max_ns;
+	reconcile(t, c, "media flows", "media flows");
+	return 1;
+}
+
+__u64 vfw_tracker_next_expiry(const struct vfw_tracker *t)
+{
+	const struct call *c;
+	__u64 next = 0;
+
+	for (c = t->head; c; c = c->next)
+		if (c->confirmed && !c->session_expires_s &&
+		    (!next || c->expires_ns < next))
+			next = c->expires_ns;
+	return next;
 }
 
 /* ---- restart records ------------------------------------------------ */
@@ -2208,6 +2422,7 @@ int vfw_tracker_export_call(const struct vfw_tracker *t, __u64 call_hash,
 	out->call_hash = c->hash;
 	out->created_ns = c->created_ns;
 	out->expires_ns = c->expires_ns;
+	out->session_expires_s = c->session_expires_s;
 	memcpy(out->peer_addr, c->peer_addr, 16);
 	out->call_id_len = c->id_len;
 	out->proto = c->proto;
@@ -2237,6 +2452,10 @@ int vfw_tracker_import_call(struct vfw_tracker *t,
 	    rec->call_id_len > VFW_CALL_ID_MAX ||
 	    rec->n_pinholes > VFW_CALL_MAX_PINHOLES || rec->call_hash == 0)
 		return -EINVAL;
+	/* a session timer this tracker would not have negotiated */
+	if (rec->session_expires_s &&
+	    session_interval(t, rec->session_expires_s) != rec->session_expires_s)
+		return -EINVAL;
 	/* A truncated Call-ID cannot be re-hashed; trust the stored hash then. */
 	if (rec->call_id_len < VFW_CALL_ID_MAX && vfw_call_hash(id) != rec->call_hash)
 		return -EINVAL;
@@ -2258,6 +2477,8 @@ int vfw_tracker_import_call(struct vfw_tracker *t,
 	memcpy(c->peer_addr, rec->peer_addr, 16);
 	c->created_ns = rec->created_ns;
 	c->expires_ns = rec->expires_ns;
+	c->kernel_expires_ns = rec->expires_ns;
+	c->session_expires_s = rec->session_expires_s;
 	c->n_open = rec->n_pinholes;
 	for (i = 0; i < c->n_open; i++) {
 		const struct vfw_call_pinhole *p = &rec->pinholes[i];

@@ -103,19 +103,33 @@
  * to change and emits nothing.
  *
  * == Hold ==
- * A re-INVITE to sendonly/recvonly/inactive, or c=0.0.0.0, keeps the
- * pinholes open (RTCP keeps flowing on hold, and closing would race the
- * resume) but when the remote side will not send RTP the stream's pinholes
- * get idle_ns = 0 via PINHOLE_UPDATE, so the kernel's idle timeout does
- * not close them during a long hold; resuming restores the idle timeout
- * (and a new port or address on resume is a normal OPEN/CLOSE).
+ * A re-INVITE or UPDATE to sendonly/recvonly/inactive, or c=0.0.0.0 with
+ * the port kept, by either side, keeps the pinholes open (closing would
+ * race the resume) with idle_ns = 0 via PINHOLE_UPDATE, from the hold
+ * offer on: whoever holds, media may stop both ways (a held softphone
+ * often sends nothing, and RTCP may or may not go on), so silence says
+ * nothing. The resume's completed offer/answer restores the idle timeout
+ * (a new port or address on resume is a normal OPEN/CLOSE). Held
+ * pinholes are bounded by the call's end (below).
  *
- * == Lifetimes ==
- * Every pinhole gets expires_ns = call start + call_max_ns (hard cap) and,
- * once answered and unless held, idle_ns = pinhole_idle_ns (the kernel
- * tracks last-seen; 0 = no idle timeout). BYE (either side), CANCEL, a
- * final failure to the initial INVITE, a 481 to an in-dialog request, the
- * hard cap, or setup_timeout_ns without a 2xx close the call's pinholes.
+ * == One truth, lifetimes ==
+ * The daemon tells vfw_tracker_pinhole_gone() of every call pinhole the
+ * kernel map lost (idle or time expiry, a failed write), and every
+ * completed offer/answer re-asserts all the call's wanted pinholes (an
+ * UPDATE even when nothing changed), so a lost one is back with the next
+ * re-INVITE, UPDATE, PRACK or ACK with SDP. Every believed message of the
+ * call moves its end (expires_ns) to now + call_max, or, once the 2xx to
+ * an INVITE or UPDATE negotiated a session timer (RFC 4028
+ * Session-Expires, bounded to [90 s, call_max]), to now + that interval +
+ * 32 s. The kernel's copy is written again when it lags by more than a
+ * sixteenth of that, and by the tick just before the kernel would act on
+ * it. Without session timers, flowing media keeps a call alive
+ * (vfw_tracker_media_seen). So a call whose BYE was lost ends call_max
+ * after its last signalling (session interval + 32 s with session
+ * timers); its streams not on hold close sooner, at the kernel's idle
+ * timeout. BYE (either side), CANCEL, a final failure to the initial
+ * INVITE, a 481 to an in-dialog request, that end, or setup_timeout_ns
+ * without a 2xx close the call's pinholes.
  * The number of calls is bounded by max_calls; a new call beyond it is
  * refused with a WARNING. So is a new inbound call when its source already
  * has max_unanswered_per_source calls without a 2xx, or when unanswered
@@ -304,6 +318,31 @@ unsigned vfw_tracker_media_due(struct vfw_tracker *t, __u64 now_ns,
 			       __u64 *call_hashes, unsigned max);
 void vfw_tracker_media_seen(struct vfw_tracker *t, __u64 call_hash);
 void vfw_tracker_media_missing(struct vfw_tracker *t, __u64 call_hash);
+
+/*
+ * The daemon removed, or could not write, this pinhole of the call (idle
+ * or time expiry in the kernel map, a full table): the tracker no longer
+ * counts it as open, so the call's next completed offer/answer opens it
+ * again. Emits nothing. 0, or -ENOENT when no such call or pinhole.
+ * Not to be called from inside the sink.
+ */
+int vfw_tracker_pinhole_gone(struct vfw_tracker *t, __u64 call_hash,
+			     const __u8 addr[16], __u16 port, __u8 proto);
+
+/*
+ * A pinhole of the call passed media at seen_ns (the kernel's last-seen):
+ * an answered call without session timers then lives call_max past it,
+ * and its pinholes are written with the new expiry (PINHOLE_UPDATE).
+ * Returns 1 when the expiry moved, 0 when not, -ENOENT. Not from the sink.
+ */
+int vfw_tracker_media_flowing(struct vfw_tracker *t, __u64 call_hash, __u64 seen_ns);
+
+/*
+ * The earliest expiry of an answered call without session timers (the
+ * ones media can keep alive), 0 when none: the daemon looks at their
+ * pinholes' last-seen times only when one is near.
+ */
+__u64 vfw_tracker_next_expiry(const struct vfw_tracker *t);
 
 /* 0, or -ENOENT when no such call is tracked. */
 int vfw_tracker_export_call(const struct vfw_tracker *t, __u64 call_hash,
