@@ -42,7 +42,8 @@
       null for c=0.0.0.0), resume, refresh (the same SDP again, a session
       refresh), bye, vanish (stop without a BYE: a lost BYE). --rtp: one RTP
       packet per 20 ms to the peer's media while nobody holds. Prints
-      "rtp-sent N" and "rtp-sent-held N" (0: nothing while held), "ended WHY".
+      "rtp-sent N" and "rtp-sent-held N" (0: nothing while held),
+      "rtp-sent-before-hold N", "ended WHY".
 All loads are bounded; every wait has a timeout.
 """
 import os
@@ -456,10 +457,13 @@ def ua(local, media_addr, media_port, remote, steps, rtp, se, max_seconds):
         media.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         media.bind((media_addr, media_port))
     sent = sent_held = 0
+    before_hold = None      # RTP sent before either side's first hold
     next_rtp = time.monotonic()
     why = "timeout"
     while time.monotonic() < deadline:
         now = time.monotonic()
+        if u.held and before_hold is None:
+            before_hold = sent
         if up is not None and steps and now >= up + steps[0][0]:
             _, action, arg = steps.pop(0)
             if action == "hold":
@@ -516,6 +520,7 @@ def ua(local, media_addr, media_port, remote, steps, rtp, se, max_seconds):
             break
     print("rtp-sent %d" % sent)
     print("rtp-sent-held %d" % sent_held)
+    print("rtp-sent-before-hold %d" % (sent if before_hold is None else before_hold))
     print("ended %s" % why, flush=True)
     return 0
 

@@ -67,6 +67,7 @@ call() {
 
 got() { arrived "$(media_of "$1")" "$(port_of "$1")"; }
 sent() { sed -n 's/^rtp-sent //p' "$TMP/far-$1.out"; }
+before_hold() { sed -n 's/^rtp-sent-before-hold //p' "$TMP/far-$1.out"; }
 
 live_pinholes() {  # call pinholes from call I's media address the kernel still admits
 	fw -j pinhole list | python3 -c "import json,sys; print(sum(1 for p in json.load(sys.stdin) if p['remote']=='$(media_of "$1")' and p['origin']=='call' and not p['expired']))"
@@ -74,7 +75,14 @@ live_pinholes() {  # call pinholes from call I's media address the kernel still 
 
 FAR_PIDS=()
 start=$(date +%s.%N)
-at() { sleep "$(echo "$1 - ($(date +%s.%N) - $start)" | bc)"; }   # at SECONDS since start
+# at SECONDS since start; already past (a slow emulated guest): at once.
+# Each check below holds at any time after its mark until the next one.
+at() {
+	local d
+	d=$(echo "$1 - ($(date +%s.%N) - $start)" | bc)
+	case $d in -*) return 0 ;; esac
+	sleep "$d"
+}
 
 call 1 "" "2:hold:sendonly,24:resume,30:bye"
 call 2 "" "2:hold:inactive,24:resume,30:bye"
@@ -95,6 +103,9 @@ check "lost BYE, active call: its pinholes closed by media idle (10 s)" 0 "$(liv
 at 40
 check "lost BYE, held call: no idle timeout, kept past 2 x pinhole_idle" 2 "$(live_pinholes 7)"
 at 68
+# call_max after its last signalling (about 4 s in, later on a slow guest),
+# then the next second's tick: polled for up to 20 s more
+for _ in $(seq 20); do [ "$(live_pinholes 7)" = 0 ] && break; sleep 1; done
 check "lost BYE, held call: pinholes closed call_max after its last signalling" 0 \
 	"$(live_pinholes 7)"
 for pid in "${FAR_PIDS[@]}"; do wait "$pid" || true; done
@@ -102,11 +113,14 @@ sleep 0.5
 
 names=([1]="far end holds (sendonly)" [2]="far end holds (inactive)"
        [3]="we hold (sendonly)" [4]="we hold (c=0.0.0.0)")
+# Nothing is sent during the hold, so what arrived by the mark at 13 s is
+# what arrived before it; what came after is the resume's. (The first
+# packets of a call race its pinhole: test_setup_race.sh measures that.)
 for i in 1 2 3 4; do
-	total=$(got "$i") s=$(sent "$i")
+	total=$(got "$i") s=$(sent "$i") bh=$(before_hold "$i")
 	echo "info call $i, ${names[$i]}: RTP sent $s, arrived $total" \
-		"(before the hold ${mid[$i]}, after the resume $((total - mid[$i])) of $((s - mid[$i])))"
-	check "${names[$i]}: every RTP packet after the resume arrived" "$s" "$total"
+		"(before the hold ${mid[$i]} of $bh, after the resume $((total - mid[$i])) of $((s - bh)))"
+	check "${names[$i]}: every RTP packet after the resume arrived" "$((s - bh))" "$((total - mid[$i]))"
 	check "${names[$i]}: the call ended with its BYE" "ended bye sent" "$(tail -1 "$TMP/far-$i.out")"
 done
 for i in 5 6; do
