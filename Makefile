@@ -25,7 +25,7 @@ CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVOIPFW_VERSION='"$(VERSION)"' \
 	-Iinclude -Iuser -Iuser/lib -I$(BUILD)
 LIBS     := -lbpf -lelf -lz
 LIB_LIBS := -linih           # what user/lib itself links against
-APP_LIBS := -lpcap -lsystemd -lnetfilter_conntrack
+APP_LIBS := -lpcap -lsystemd -lnetfilter_conntrack -lnftables -ljansson
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))

@@ -9,6 +9,7 @@ PACKAGES=(
 	# build
 	make gcc clang llvm libclang-rt-dev pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
 	linux-libc-dev libinih-dev libpcap-dev libsystemd-dev libnetfilter-conntrack-dev
+	libnftables-dev libjansson-dev   # voipfw doctor reads the ruleset as JSON
 	# tests
 	libcmocka-dev iproute2 nftables ethtool python3 util-linux procps
 	dnsmasq-base systemd

@@ -451,6 +451,14 @@ static void check_forward_port(const struct doc_facts *f, struct doc_result *r)
 	}
 	if (changed)
 		detail(r, " (the port changes)");
+	if (f->n_dnat_unread) {
+		raise_to(r, DOC_WARN);
+		detail(r, "%s%u dnat rule%s not understood (a map or named set), first %s",
+		       r->detail[0] ? "; " : "", f->n_dnat_unread,
+		       f->n_dnat_unread == 1 ? "" : "s", f->dnat_unread_where);
+		evidence(r, "%s: dnat not understood", f->dnat_unread_where);
+		fix(r, "check that rule by hand: doctor reads anonymous sets and ranges only");
+	}
 	if (other_host) {
 		raise_to(r, DOC_WARN);
 		detail(r, "%sSIP forwarded to two hosts, %s and %s", r->detail[0] ? "; " : "",

@@ -123,6 +123,8 @@ struct doc_facts {
 	char nft_err[128];
 	unsigned n_dnat;
 	struct doc_dnat dnat[DOC_MAX_DNAT];
+	unsigned n_dnat_unread;      /* dnat rules not understood (maps, named sets) */
+	char dnat_unread_where[DOC_WHERE_LEN];
 	unsigned n_helper_objs, n_helper_rules;
 	struct doc_helper helper_objs[DOC_MAX_HELPERS];
 	struct doc_helper helper_rules[DOC_MAX_HELPERS];
