@@ -63,9 +63,11 @@ $(BUILD)/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h) include/voipfw.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# -fvisibility=hidden: the program exports nothing, so its own json_string()
+# (user/json.c) does not interpose jansson's inside libnftables (doctor).
 $(BUILD)/app/%.o: user/%.c $(wildcard user/*.h user/lib/*.h) include/voipfw.h $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -fvisibility=hidden -c $< -o $@
 
 $(BUILD)/libvoipfw.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^

@@ -198,6 +198,17 @@ static bool rule_has_port(const struct doc_dnat *d, __u32 p)
 	return false;
 }
 
+/* Whether rule d forwards one of the media ports (UDP). */
+static bool rule_forwards_media(const struct doc_facts *f, const struct doc_dnat *d)
+{
+	__u32 p;
+
+	for (p = 1; d->udp && p < VFW_PORT_SLOTS; p++)
+		if (rule_has_port(d, p) && port_class(f, true, p) == VFW_CLASS_MEDIA)
+			return true;
+	return false;
+}
+
 /* Whether rule d forwards one of the SIP ports. */
 static bool rule_forwards_sip(const struct doc_facts *f, const struct doc_dnat *d)
 {
@@ -215,7 +226,8 @@ static bool rule_forwards_sip(const struct doc_facts *f, const struct doc_dnat *
  * Per rule of the facts being judged: sends a SIP port, goes to the VoIP
  * system. Worked out once by doc_run() (each takes a walk over the ports).
  */
-static _Thread_local bool rule_sip[DOC_MAX_DNAT], rule_voip[DOC_MAX_DNAT];
+static _Thread_local bool rule_sip[DOC_MAX_DNAT], rule_voip[DOC_MAX_DNAT],
+	rule_media[DOC_MAX_DNAT];
 
 /*
  * The VoIP system: the config's voip_hosts, else every host that a DNAT
@@ -409,20 +421,30 @@ static void check_forward_port(const struct doc_facts *f, struct doc_result *r)
 	if (!f->nft_ok)
 		return skip(r, f->nft_err);
 	r->status = DOC_OK;
+	/* SIP to one host, media (to whichever host: not only the VoIP system) to another */
 	for (i = 0; i < f->n_dnat; i++) {
 		const struct doc_dnat *d = &f->dnat[i];
-		bool sip;
+
+		if (!d->has_addr || !sends_sip(f, d))
+			continue;
+		if (!sip_host)
+			sip_host = d->addr;
+		else if (memcmp(sip_host, d->addr, 16))
+			other_host = d->addr;
+	}
+	for (i = 0; i < f->n_dnat; i++) {
+		const struct doc_dnat *d = &f->dnat[i];
+
+		if (d->has_addr && rule_media[i] && !sends_sip(f, d) &&
+		    (!media_host || !memcmp(media_host, sip_host ?: d->addr, 16)))
+			media_host = d->addr;
+	}
+	for (i = 0; i < f->n_dnat; i++) {
+		const struct doc_dnat *d = &f->dnat[i];
 
 		if (!to_voip(f, d))
 			continue;
 		n_voip++;
-		sip = sends_sip(f, d);
-		if (sip && !sip_host)
-			sip_host = d->addr;
-		else if (sip && memcmp(sip_host, d->addr, 16))
-			other_host = d->addr;
-		else if (!sip && !media_host)
-			media_host = d->addr;
 		if (!d->to_first)
 			continue;
 		/* nf_nat keeps the port when it lies in the range given, else maps it */
@@ -773,8 +795,10 @@ void doc_run(const struct doc_facts *f, struct doc_result out[DOC_CHECK_COUNT])
 	unsigned i;
 
 	memset(out, 0, sizeof(*out) * DOC_CHECK_COUNT);
-	for (i = 0; i < f->n_dnat && i < DOC_MAX_DNAT; i++)
+	for (i = 0; i < f->n_dnat && i < DOC_MAX_DNAT; i++) {
 		rule_sip[i] = rule_forwards_sip(f, &f->dnat[i]);
+		rule_media[i] = rule_forwards_media(f, &f->dnat[i]);
+	}
 	for (i = 0; i < f->n_dnat && i < DOC_MAX_DNAT; i++)
 		rule_voip[i] = f->dnat[i].has_addr && is_voip_host(f, f->dnat[i].addr);
 	for (c = 0; c < DOC_CHECK_COUNT; c++)
