@@ -289,6 +289,7 @@ static void test_rtp_range_no_rtcp(void **state)
 	run();
 	assert_int_equal(st(DOC_RTP_RANGE), DOC_WARN);
 	assert_non_null(strstr(res[DOC_RTP_RANGE].detail, "not forwarded: 1 port, 10011"));
+	assert_non_null(strstr(res[DOC_RTP_RANGE].fix, "udp 10000-10011"));
 	/* and the config's 10011 is not forwarded either */
 	assert_non_null(strstr(res[DOC_RTP_RANGE].detail, "1 configured media port not forwarded: 10011"));
 }

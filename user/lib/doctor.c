@@ -321,6 +321,11 @@ static void check_sip_alg(const struct doc_facts *f, struct doc_result *r)
 	detail(r, "nf_conntrack_sip %s", f->sip_module ? "loaded" : "not loaded");
 	detail(r, "; nft: %u ct helper sip object%s, %u rule%s assigning one",
 	       sip_objs, sip_objs == 1 ? "" : "s", sip_rules, sip_rules == 1 ? "" : "s");
+	for (i = 0; i < f->n_helper_rules; i++)
+		if (!strcmp(f->helper_rules[i].type, "sip")) {
+			detail(r, " (%s)", f->helper_rules[i].where);
+			break;
+		}
 	if (sip_rules) {
 		raise_to(r, DOC_FAIL);
 		fix(r, "delete the rules that set the sip helper (nft delete rule ... handle N): "
@@ -533,7 +538,7 @@ static void check_rtp_range(const struct doc_facts *f, struct doc_result *r)
 {
 	static struct portset media, norctp, oddstart, unfwd;   /* 32 KiB: not on the stack */
 	char s[160], t[160];
-	unsigned n, i;
+	unsigned n, i, lo = 0, hi = 0;
 	__u32 p;
 
 	if (!f->nft_ok)
@@ -552,6 +557,8 @@ static void check_rtp_range(const struct doc_facts *f, struct doc_result *r)
 	for (p = 0; p < VFW_PORT_SLOTS; p++) {
 		if (!ps_has(&media, p))
 			continue;
+		lo = lo ?: p;
+		hi = p;
 		if (p % 2 == 0 && !ps_has(&media, p + 1))
 			ps_add(&norctp, p + 1);
 		if (p % 2 == 1 && !ps_has(&media, p - 1))
@@ -562,8 +569,8 @@ static void check_rtp_range(const struct doc_facts *f, struct doc_result *r)
 		detail(r, "; RTCP (RTP port + 1) not forwarded: %u port%s, %s", ps_count(&norctp),
 		       ps_count(&norctp) == 1 ? "" : "s", ps_str(&norctp, t, sizeof(t)));
 		evidence(r, "udp RTCP ports not forwarded: %s", t);
-		fix(r, "forward whole RTP/RTCP pairs: an even first port, an odd last port "
-		       "(e.g. 10000-20001 for RTP 10000-20000)");
+		fix(r, "forward whole RTP/RTCP pairs, an even first and an odd last port: "
+		       "udp %u-%u", lo & ~1u, hi | 1u);
 	}
 	if (ps_count(&oddstart)) {
 		raise_to(r, DOC_WARN);
@@ -571,7 +578,8 @@ static void check_rtp_range(const struct doc_facts *f, struct doc_result *r)
 		       ps_count(&oddstart), ps_count(&oddstart) == 1 ? "" : "s",
 		       ps_str(&oddstart, t, sizeof(t)));
 		evidence(r, "udp odd ports whose RTP port is not forwarded: %s", t);
-		fix(r, "RTP uses even ports: start the forwarded range at an even port");
+		fix(r, "RTP uses even ports: start the forwarded range at an even port: udp %u-%u",
+		    lo & ~1u, hi | 1u);
 	}
 	if (f->cfg) {
 		for (i = 0; i < f->cfg->media_udp.n; i++)
