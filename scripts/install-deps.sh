@@ -15,6 +15,7 @@ PACKAGES=(
 	dnsmasq-base systemd
 	# end-to-end tests and demo: real SIP software
 	sip-tester kamailio sipvicious
+	coturn   # voipfw doctor --stun against a real STUN server (tests/net/test_doctor.sh)
 	# kernel matrix: Debian's kernels booted under qemu (tests/kernels/)
 	qemu-system-x86 busybox-static kmod
 )

@@ -88,13 +88,17 @@ static int do_doctor(int argc, char **argv)
 			pin_dir = cfg->pin_dir;
 	}
 	f = calloc(1, sizeof(*f));
-	if (!f || doc_facts_gather(f, iface, pin_dir, cfg)) {
+	if (cli.opt.n_many > DOC_MAX_STUN) {
+		free(f);
+		free(cfg);
+		return usage_error("at most %d --stun servers", DOC_MAX_STUN);
+	}
+	if (!f || doc_facts_gather(f, iface, pin_dir, cfg, cli.opt.many, cli.opt.n_many)) {
 		pr_err("out of memory");
 		free(f);
 		free(cfg);
 		return EXIT_FAIL;
 	}
-	f->n_stun = cli.opt.n_many;
 	f->pcap = cli.opt.val[D_PCAP] != NULL;
 	doc_run(f, res);
 	if (cli.json)
@@ -115,14 +119,15 @@ const struct args_cmd doctor_cmd = {
 	.summary = "checks the router for what breaks SIP/RTP or leaves forwards unguarded",
 	.text = "One line per check: ok, warn, fail or skip, what was found and a fix.\n"
 		"Reads netlink, the nftables ruleset, sysctls, conntrack and voipfw's maps;\n"
-		"changes nothing. Works without the daemon. With --json: an array of\n"
+		"changes nothing (--stun sends one STUN request per server). Works without\n"
+		"the daemon. With --json: an array of\n"
 		"{check, status, detail, fix, evidence}; -v adds the evidence to the text.\n"
 		"Exit status: 0 nothing failed, 1 a check failed, 2 usage error.",
 	.opts = (const struct args_opt[]) {
 		[D_IFACE] = { "iface", 'i', "IF", "the WAN (default: the config's, voipfw's, "
 						 "the default route's)" },
 		[D_CONFIG] = { "config", 'c', "FILE", "voipfw's settings: ports, voip_hosts" },
-		[D_STUN] = { "stun", 0, "HOST[:PORT]", "a STUN server (not yet used)",
+		[D_STUN] = { "stun", 0, "HOST[:PORT]", "a STUN server (repeat: two tell the NAT type)",
 			     NULL, ARGS_MANY },
 		[D_PCAP] = { "pcap", 0, "FILE", "a capture of SIP (not yet used)" },
 		{ NULL },

@@ -16,15 +16,19 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netdb.h>
 #include <nftables/libnftables.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "doctor_facts.h"
 #include "status_read.h"
+#include "stun.h"
 
 /* ---- rtnetlink: addresses, the default route ---- */
 
@@ -425,6 +429,119 @@ static int count_ct_sip(void)
 	return n;
 }
 
+/* ---- STUN (--stun) ---- */
+
+/* "host", "host:port", "[v6]:port", "v6" into host and port. */
+static int split_server(const char *s, char *host, size_t len, char *port, size_t plen)
+{
+	const char *colon = strrchr(s, ':');
+
+	snprintf(port, plen, "%u", VFW_STUN_PORT);
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (!end || (end[1] && end[1] != ':'))
+			return -EINVAL;
+		snprintf(host, len, "%.*s", (int)(end - s - 1), s + 1);
+		if (end[1])
+			snprintf(port, plen, "%s", end + 2);
+		return 0;
+	}
+	if (colon && colon == strchr(s, ':')) {   /* exactly one colon */
+		snprintf(host, len, "%.*s", (int)(colon - s), s);
+		snprintf(port, plen, "%s", colon + 1);
+		return 0;
+	}
+	snprintf(host, len, "%s", s);
+	return 0;
+}
+
+/* One Binding transaction with server s over fd: 3 tries, 500 ms each. */
+static void stun_ask(int fd, struct doc_stun *s)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM }, *ai = NULL;
+	char host[256], port[16];
+	__u8 txid[12], req[VFW_STUN_HDR_LEN], buf[1500];
+	struct sockaddr_in to, from;
+	int tries, rc;
+
+	if (split_server(s->server, host, sizeof(host), port, sizeof(port))) {
+		snprintf(s->err, sizeof(s->err), "not HOST[:PORT]");
+		return;
+	}
+	rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc || !ai) {
+		snprintf(s->err, sizeof(s->err), "%.60s", rc == EAI_FAMILY || rc == EAI_NODATA ||
+			 rc == EAI_ADDRFAMILY ? "no IPv4 address (IPv6 STUN: not yet)" :
+			 gai_strerror(rc));
+		return;
+	}
+	memcpy(&to, ai->ai_addr, sizeof(to));
+	freeaddrinfo(ai);
+	vfw_map_ipv4(s->server_addr, (const __u8 *)&to.sin_addr);
+	s->server_port = ntohs(to.sin_port);
+	if (getrandom(txid, sizeof(txid), 0) != sizeof(txid)) {
+		snprintf(s->err, sizeof(s->err), "no random transaction id");
+		return;
+	}
+	vfw_stun_request(req, txid);
+	for (tries = 0; tries < 3; tries++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+			snprintf(s->err, sizeof(s->err), "send: %.50s", strerror(errno));
+			return;
+		}
+		while (poll(&p, 1, 500) > 0) {
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+
+			if (n < 0)
+				break;
+			if (from.sin_addr.s_addr != to.sin_addr.s_addr || from.sin_port != to.sin_port)
+				continue;   /* not the server asked */
+			rc = vfw_stun_parse(buf, n, txid, s->mapped, &s->mapped_port);
+			if (rc == 0) {
+				s->err[0] = '\0';
+				return;
+			}
+			if (rc == -EPROTO) {
+				snprintf(s->err, sizeof(s->err), "error response");
+				return;
+			}
+		}
+	}
+	snprintf(s->err, sizeof(s->err), "no answer in 1.5 s");
+}
+
+static void gather_stun(struct doc_facts *f, const char *const *servers, unsigned n)
+{
+	struct sockaddr_in local = { .sin_family = AF_INET };
+	socklen_t len = sizeof(local);
+	unsigned i;
+	int fd;
+
+	for (i = 0; i < n && i < DOC_MAX_STUN; i++)
+		snprintf(f->stun[f->n_stun++].server, sizeof(f->stun[0].server), "%s", servers[i]);
+	if (!f->n_stun)
+		return;
+	/* one socket, so every server sees the same local port through the NAT */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) ||
+	    getsockname(fd, (struct sockaddr *)&local, &len)) {
+		for (i = 0; i < f->n_stun; i++)
+			snprintf(f->stun[i].err, sizeof(f->stun[i].err), "socket: %.50s",
+				 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	f->stun_local_port = ntohs(local.sin_port);
+	for (i = 0; i < f->n_stun; i++)
+		stun_ask(fd, &f->stun[i]);
+	close(fd);
+}
+
 /* ---- voipfw's maps ---- */
 
 static int gather_maps(struct doc_facts *f, const char *pin_dir)
@@ -470,7 +587,8 @@ static int gather_maps(struct doc_facts *f, const char *pin_dir)
 }
 
 int doc_facts_gather(struct doc_facts *f, const char *iface, const char *pin_dir,
-		     const struct vfw_config *cfg)
+		     const struct vfw_config *cfg, const char *const *stun,
+		     unsigned n_stun)
 {
 	int err;
 
@@ -498,6 +616,7 @@ int doc_facts_gather(struct doc_facts *f, const char *iface, const char *pin_dir
 	f->udp_timeout = read_int("/proc/sys/net/netfilter/nf_conntrack_udp_timeout");
 	f->udp_timeout_stream = read_int("/proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream");
 	f->ct_sip_entries = count_ct_sip();
+	gather_stun(f, stun, n_stun);
 	return 0;
 }
 

@@ -213,7 +213,39 @@ has "short timeout: the sysctl is evidence" "nf_conntrack_udp_timeout_stream=20"
 	"$(field nat-timeout evidence)"
 in_ns rtr sysctl -qw net.netfilter.nf_conntrack_udp_timeout_stream=120
 
-# 11. Back to clean; usage errors exit 2.
+# 11. --stun against a real STUN server (coturn, two addresses) from the
+#     router: its own masquerade keeps the port (cone), "masquerade random"
+#     maps each server to another port (symmetric), and a source NAT to an
+#     address that is not the WAN's stands for a NAT in front (double NAT).
+in_ns isp ip addr add 203.0.113.11/24 dev eth0
+bg_in isp turnserver -n --stun-only --no-auth --no-tls --no-dtls --no-cli \
+	-L 203.0.113.10 -L 203.0.113.11 -p 3478 --log-file "$TMP/turn.log" \
+	--simple-log --no-stdout-log --pidfile "$TMP/turn.pid" 2>/dev/null   # it probes SCTP
+for _ in $(seq 50); do grep -q "203.0.113.11:3478" "$TMP/turn.log" 2>/dev/null && break; sleep 0.1; done
+stun() { doctor -j --stun 203.0.113.10 --stun 203.0.113.11:3478 | python3 -c "
+import json, sys
+d = {c['check']: c for c in json.loads(sys.stdin.read())}
+print(d['$1']['$2'])"; }
+check "stun cone: double-nat ok" ok "$(stun double-nat status)"
+has "stun cone: the server saw the WAN address" "sees 203.0.113.1:" "$(stun double-nat detail)"
+check "stun cone: nat-type ok" ok "$(stun nat-type status)"
+has "stun cone: endpoint-independent" "endpoint-independent mapping" "$(stun nat-type detail)"
+in_ns rtr nft flush chain ip vfwd_nat postrouting
+in_ns rtr nft add rule ip vfwd_nat postrouting oifname wan0 masquerade random
+check "stun masquerade random: nat-type warns" warn "$(stun nat-type status)"
+has "stun masquerade random: symmetric" "symmetric NAT (address-dependent mapping)" \
+	"$(stun nat-type detail)"
+in_ns rtr nft flush chain ip vfwd_nat postrouting
+in_ns rtr nft add rule ip vfwd_nat postrouting oifname wan0 udp dport 3478 snat to 203.0.113.9
+in_ns isp ip route add 203.0.113.9/32 via 203.0.113.1
+check "stun behind another NAT: double-nat warns" warn "$(stun double-nat status)"
+has "stun behind another NAT: names the outside address" "sees 203.0.113.9:" \
+	"$(stun double-nat detail)"
+check "stun: no server answering warns" warn \
+	"$(doctor -j --stun 203.0.113.12 | python3 -c "import json,sys; print([c for c in json.loads(sys.stdin.read()) if c['check']=='double-nat'][0]['status'])")"
+clean_nat
+
+# 12. Back to clean; usage errors exit 2.
 set +e; doctor >/dev/null; rc=$?; set -e
 check "clean again: exit 0" 0 "$rc"
 set +e; doctor --bogus >/dev/null 2>&1; rc=$?; set -e

@@ -161,7 +161,7 @@ static void test_clean(void **state)
 				 res[c].detail);
 		assert_string_equal(res[c].fix, "");
 	}
-	for (c = DOC_DOUBLE_NAT; c < DOC_CHECK_COUNT; c++)
+	for (c = DOC_DOUBLE_NAT; c < DOC_CHECK_COUNT; c++)   /* no --stun */
 		assert_int_equal(st(c), DOC_SKIP);
 	assert_non_null(strstr(res[DOC_ADVERTISED_ADDRESS].detail, "needs the daemon's observations (not yet)"));
 	assert_non_null(strstr(res[DOC_WAN_ADDRESS].detail, "203.0.113.1/24 public"));
@@ -427,6 +427,60 @@ static void test_evidence_bounded(void **state)
 	assert_int_equal(res[DOC_SIP_ALG].n_evidence, DOC_MAX_EVIDENCE);
 }
 
+
+static void stun_answer(const char *server, const char *mapped, unsigned port)
+{
+	struct doc_stun *s = &f.stun[f.n_stun++];
+	bool v4;
+
+	snprintf(s->server, sizeof(s->server), "%s", server);
+	assert_int_equal(vfw_parse_addr(server, s->server_addr, &v4), 0);
+	assert_int_equal(vfw_parse_addr(mapped, s->mapped, &v4), 0);
+	s->mapped_port = port;
+}
+
+static void test_stun_none(void **state)
+{
+	run();
+	assert_int_equal(st(DOC_DOUBLE_NAT), DOC_SKIP);
+	assert_int_equal(st(DOC_NAT_TYPE), DOC_SKIP);
+	snprintf(f.stun[0].server, sizeof(f.stun[0].server), "192.0.2.99");
+	snprintf(f.stun[0].err, sizeof(f.stun[0].err), "no answer in 1.5 s");
+	f.n_stun = 1;
+	run();
+	assert_int_equal(st(DOC_DOUBLE_NAT), DOC_WARN);
+	assert_non_null(strstr(res[DOC_DOUBLE_NAT].detail, "no STUN server answered"));
+	assert_int_equal(st(DOC_NAT_TYPE), DOC_SKIP);
+}
+
+static void test_stun_cone(void **state)
+{
+	f.stun_local_port = 40000;
+	stun_answer("198.51.100.1", "203.0.113.1", 40000);
+	run();
+	assert_int_equal(st(DOC_DOUBLE_NAT), DOC_OK);
+	assert_int_equal(st(DOC_NAT_TYPE), DOC_SKIP);   /* one server */
+	stun_answer("198.51.100.1", "203.0.113.1", 40000);
+	run();
+	assert_int_equal(st(DOC_NAT_TYPE), DOC_SKIP);   /* the same server twice */
+	f.n_stun = 1;
+	stun_answer("198.51.100.2", "203.0.113.1", 40000);
+	run();
+	assert_int_equal(st(DOC_NAT_TYPE), DOC_OK);
+	assert_non_null(strstr(res[DOC_NAT_TYPE].detail, "endpoint-independent"));
+}
+
+static void test_stun_symmetric_and_double(void **state)
+{
+	stun_answer("198.51.100.1", "198.51.100.77", 1111);
+	stun_answer("198.51.100.2", "198.51.100.77", 2222);
+	run();
+	assert_int_equal(st(DOC_DOUBLE_NAT), DOC_WARN);
+	assert_non_null(strstr(res[DOC_DOUBLE_NAT].detail, "sees 198.51.100.77:1111"));
+	assert_int_equal(st(DOC_NAT_TYPE), DOC_WARN);
+	assert_non_null(strstr(res[DOC_NAT_TYPE].detail, "198.51.100.77:2222 for 198.51.100.2"));
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, clean)
 
 int main(void)
@@ -440,7 +494,8 @@ int main(void)
 		T(test_rtp_range_bounded_text), T(test_rtp_range_nothing_forwarded),
 		T(test_unprotected), T(test_unprotected_other_iface),
 		T(test_unprotected_without_maps), T(test_nat_timeout), T(test_voipfw),
-		T(test_nft_unreadable), T(test_evidence_bounded),
+		T(test_nft_unreadable), T(test_evidence_bounded), T(test_stun_none),
+		T(test_stun_cone), T(test_stun_symmetric_and_double),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

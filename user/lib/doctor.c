@@ -790,10 +790,96 @@ static void check_ipv6(const struct doc_facts *f, struct doc_result *r)
 	}
 }
 
-static void check_stun(const struct doc_facts *f, struct doc_result *r)
+/* The answers to --stun; skip (with why) when there are none. */
+static unsigned stun_answers(const struct doc_facts *f, struct doc_result *r)
 {
-	skip(r, f->n_stun ? "STUN probing (--stun) is not implemented yet"
-			  : "needs --stun HOST[:PORT] (STUN probing is not implemented yet)");
+	unsigned i, n = 0;
+
+	for (i = 0; i < f->n_stun; i++) {
+		if (f->stun[i].err[0]) {
+			evidence(r, "stun %s: %s", f->stun[i].server, f->stun[i].err);
+			continue;
+		}
+		n++;
+	}
+	return n;
+}
+
+static void check_double_nat(const struct doc_facts *f, struct doc_result *r)
+{
+	char a[VFW_ADDR_STRLEN], m[VFW_ADDR_STRLEN];
+	const struct doc_stun *s = NULL;
+	unsigned i;
+
+	if (!f->n_stun)
+		return skip(r, "needs --stun HOST[:PORT]");
+	if (!stun_answers(f, r)) {
+		r->status = DOC_WARN;
+		detail(r, "no STUN server answered (%s: %s)", f->stun[0].server, f->stun[0].err);
+		fix(r, "check the server name and that outgoing UDP to it is allowed");
+		return;
+	}
+	for (i = 0; i < f->n_stun && !s; i++)
+		if (!f->stun[i].err[0])
+			s = &f->stun[i];
+	evidence(r, "stun %s (%s): mapped %s:%u", s->server, addr_str(s->server_addr, a),
+		 addr_str(s->mapped, m), s->mapped_port);
+	for (i = 0; i < f->n_addrs; i++)
+		if (f->wan_from && !strcmp(f->addrs[i].ifname, f->wan) &&
+		    !memcmp(f->addrs[i].addr, s->mapped, 16)) {
+			r->status = DOC_OK;
+			detail(r, "%s sees %s:%u, the address of %s: no NAT in front of this router",
+			       s->server, m, s->mapped_port, f->wan);
+			return;
+		}
+	r->status = DOC_WARN;
+	detail(r, "%s sees %s:%u, not an address of %s: another NAT is in front (double NAT)",
+	       s->server, m, s->mapped_port, f->wan_from ? f->wan : "the WAN");
+	fix(r, "forward the SIP and RTP ports on the router in front too, or put it in "
+	       "bridge mode; advertise %s", m);
+}
+
+static void check_nat_type(const struct doc_facts *f, struct doc_result *r)
+{
+	char a[VFW_ADDR_STRLEN], b[VFW_ADDR_STRLEN];
+	const struct doc_stun *first = NULL, *s;
+	unsigned i, n;
+
+	if (!f->n_stun)
+		return skip(r, "needs --stun HOST[:PORT] twice (two servers)");
+	n = stun_answers(f, r);
+	for (i = 0; i < f->n_stun; i++) {
+		s = &f->stun[i];
+		if (s->err[0])
+			continue;
+		evidence(r, "stun %s: mapped %s:%u", s->server, addr_str(s->mapped, a),
+			 s->mapped_port);
+		if (!first) {
+			first = s;
+			continue;
+		}
+		if (!memcmp(first->server_addr, s->server_addr, 16))
+			n--;   /* the same server twice says nothing about the mapping */
+		else if (first->mapped_port != s->mapped_port ||
+			 memcmp(first->mapped, s->mapped, 16)) {
+			r->status = DOC_WARN;
+			detail(r, "symmetric NAT (address-dependent mapping): port %u mapped to "
+				  "%s:%u for %s, %s:%u for %s", f->stun_local_port,
+			       addr_str(first->mapped, a), first->mapped_port, first->server,
+			       addr_str(s->mapped, b), s->mapped_port, s->server);
+			fix(r, "inbound media then only works through port forwards or the "
+			       "provider's symmetric RTP: keep the forwards, drop 'random' "
+			       "from the masquerade");
+			return;
+		}
+	}
+	if (n < 2)
+		return skip(r, n ? "needs two STUN servers (different addresses) answering, one did"
+				 : "no STUN server answered");
+	r->status = DOC_OK;
+	detail(r, "endpoint-independent mapping (cone NAT): port %u mapped to %s:%u for "
+		  "every server", f->stun_local_port, addr_str(first->mapped, a),
+	       first->mapped_port);
 }
 
 void doc_run(const struct doc_facts *f, struct doc_result out[DOC_CHECK_COUNT])
@@ -819,8 +905,8 @@ void doc_run(const struct doc_facts *f, struct doc_result out[DOC_CHECK_COUNT])
 	check_nat_timeout(f, &out[DOC_NAT_TIMEOUT]);
 	check_voipfw(f, &out[DOC_VOIPFW]);
 	check_ipv6(f, &out[DOC_IPV6]);
-	check_stun(f, &out[DOC_DOUBLE_NAT]);
-	check_stun(f, &out[DOC_NAT_TYPE]);
+	check_double_nat(f, &out[DOC_DOUBLE_NAT]);
+	check_nat_type(f, &out[DOC_NAT_TYPE]);
 	skip(&out[DOC_ADVERTISED_ADDRESS], "needs the daemon's observations (not yet)");
 	skip(&out[DOC_UPSTREAM_ALG], "needs the daemon's observations (not yet)");
 	skip(&out[DOC_TRUNK], "needs the daemon's observations (not yet)");

@@ -77,6 +77,7 @@ struct doc_result {
 #define DOC_WHERE_LEN   96
 #define DOC_MAX_IFACES  8
 #define DOC_MAX_FILL    8
+#define DOC_MAX_STUN    4
 
 struct doc_addr {
 	char ifname[16];
@@ -152,9 +153,18 @@ struct doc_facts {
 	/* --config */
 	const struct vfw_config *cfg;   /* NULL without --config */
 
-	/* --stun and --pcap given (not implemented yet: their checks skip) */
+	/* --stun: one Binding request per server, all from one local UDP port */
 	unsigned n_stun;
-	bool pcap;
+	struct doc_stun {
+		char server[64];             /* as given: HOST[:PORT] */
+		char err[64];                /* "" when answered */
+		__u8 server_addr[16];        /* the address asked */
+		__u16 server_port;
+		__u8 mapped[16];             /* what the server saw */
+		__u16 mapped_port;
+	} stun[DOC_MAX_STUN];
+	__u16 stun_local_port;           /* the port the requests left from */
+	bool pcap;                       /* --pcap given (not used yet) */
 };
 
 /* Runs every check, in DOC_CHECK_LIST order, into out[DOC_CHECK_COUNT]. */
