@@ -289,10 +289,15 @@ static void nft_rule(struct doc_facts *f, json_t *rule)
 			snprintf(h->where, sizeof(h->where), "%s", d.where);
 			snprintf(h->name, sizeof(h->name), "%s", json_string_value(x));
 		} else if ((x = json_object_get(e, "xt"))) {
-			/* iptables-nft: 1.0.6 shows only the extension's name, if that */
+			/*
+			 * iptables-nft: libnftables 1.0.6 prints an extension as
+			 * {"xt": null}, later ones with its name, never its options.
+			 * "-j CT --helper sip" lives in the raw table.
+			 */
 			const char *name = json_string_value(json_object_get(x, "name"));
+			const char *tbl = json_string_value(json_object_get(rule, "table"));
 
-			if (!name || strcmp(name, "CT") == 0) {
+			if (name ? strcmp(name, "CT") == 0 : tbl && strcmp(tbl, "raw") == 0) {
 				if (!f->n_xt_ct++)
 					snprintf(f->xt_ct_where, sizeof(f->xt_ct_where), "%s", d.where);
 			}
@@ -554,7 +559,8 @@ static int gather_maps(struct doc_facts *f, const char *pin_dir)
 	f->pin_dir = pin_dir;
 	snprintf(path, sizeof(path), "%s/ports", pin_dir);
 	if (access(path, F_OK)) {   /* not loaded: say so without the map layer's log */
-		snprintf(f->maps_err, sizeof(f->maps_err), "no maps in %s", pin_dir);
+		snprintf(f->maps_err, sizeof(f->maps_err), errno == EACCES ?
+			 "%s not readable (run as root)" : "no maps in %s", pin_dir);
 		return 0;
 	}
 	st = calloc(1, sizeof(*st));
