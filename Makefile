@@ -25,7 +25,7 @@ CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVOIPFW_VERSION='"$(VERSION)"' \
 	-Iinclude -Iuser -Iuser/lib -I$(BUILD)
 LIBS     := -lbpf -lelf -lz
 LIB_LIBS := -linih           # what user/lib itself links against
-APP_LIBS := -lpcap -lsystemd -lnetfilter_conntrack
+APP_LIBS := -lpcap -lsystemd -lnetfilter_conntrack -lnftables -ljansson
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -63,9 +63,11 @@ $(BUILD)/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h) include/voipfw.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# -fvisibility=hidden: the program exports nothing, so its own json_string()
+# (user/json.c) does not interpose jansson's inside libnftables (doctor).
 $(BUILD)/app/%.o: user/%.c $(wildcard user/*.h user/lib/*.h) include/voipfw.h $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -fvisibility=hidden -c $< -o $@
 
 $(BUILD)/libvoipfw.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^

@@ -9,11 +9,13 @@ PACKAGES=(
 	# build
 	make gcc clang llvm libclang-rt-dev pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
 	linux-libc-dev libinih-dev libpcap-dev libsystemd-dev libnetfilter-conntrack-dev
+	libnftables-dev libjansson-dev   # voipfw doctor reads the ruleset as JSON
 	# tests
 	libcmocka-dev iproute2 nftables ethtool python3 util-linux procps
 	dnsmasq-base systemd
 	# end-to-end tests and demo: real SIP software
 	sip-tester kamailio sipvicious
+	coturn   # voipfw doctor --stun against a real STUN server (tests/net/test_doctor.sh)
 	# kernel matrix: Debian's kernels booted under qemu (tests/kernels/)
 	qemu-system-x86 busybox-static kmod
 )

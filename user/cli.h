@@ -55,7 +55,7 @@ static inline int exit_code(int err)
 
 /* The commands' tables, in their cmd_*.c. */
 extern const struct args_cmd attach_cmd, detach_cmd, trunk_cmd, ports_cmd,
-	pinhole_cmd, stats_cmd, status_cmd, run_cmd, replay_cmd;
+	pinhole_cmd, stats_cmd, status_cmd, run_cmd, replay_cmd, doctor_cmd;
 
 /* "12s", "4m10s", "never": remaining time until a CLOCK_MONOTONIC deadline. */
 const char *fmt_remaining(__u64 deadline_ns, __u64 now_ns, char *buf,

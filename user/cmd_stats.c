@@ -15,6 +15,7 @@
 #include "log.h"
 #include "names.h"
 #include "maps.h"
+#include "status_read.h"
 
 static const char *verdict_name(__u32 reason)
 {
@@ -71,107 +72,7 @@ static int do_stats(int argc, char **argv)
 	return EXIT_OK;
 }
 
-struct map_fill {
-	const char *name;
-	__u32 used;
-	__u32 max;
-};
-
-/* trunks, pinholes, frags, calls, admissions, replies: fill_ids below */
-#define FILL_MAPS 6
-
-struct status {
-	struct vfw_iface ifaces[VFW_MAX_IFACES];
-	bool link_ok[VFW_MAX_IFACES];
-	int n_ifaces;
-	struct map_fill fill[FILL_MAPS];
-	__u32 protected_udp, protected_tcp;
-	__u64 tap[VFW_TAP_COUNTER_MAX];
-	struct vfw_runtime rt;
-};
-
-static const char *const tap_names[VFW_TAP_COUNTER_MAX] = {
-	[VFW_TAP_SIP_IN] = "sip_in",
-	[VFW_TAP_SIP_OUT] = "sip_out",
-	[VFW_TAP_UNTRUSTED] = "sip_untrusted_ignored",
-	[VFW_TAP_LOST] = "sip_lost",
-	[VFW_TAP_REPLY_PINHOLE] = "reply_pinholes",
-	[VFW_TAP_EGRESS_MEDIA] = "egress_media_pinholes",
-	[VFW_TAP_NEGOTIATED] = "negotiated_admissions",
-	[VFW_TAP_SDP_REFUSED] = "sdp_ports_refused",
-};
-
-static bool link_pin_exists(const char *ifname)
-{
-	char path[PATH_MAX];
-
-	return vfw_link_pin_path(path, sizeof(path), cli.pin_dir, ifname) == 0 &&
-	       access(path, F_OK) == 0;
-}
-
-static int add_iface(const void *key, const void *value, void *ctx)
-{
-	struct status *st = ctx;
-	struct vfw_iface *rec = &st->ifaces[st->n_ifaces];
-
-	*rec = *(const struct vfw_iface *)value;
-	rec->name[sizeof(rec->name) - 1] = '\0'; /* map data is untrusted */
-	st->link_ok[st->n_ifaces] = link_pin_exists((char *)rec->name);
-	return ++st->n_ifaces == VFW_MAX_IFACES;
-}
-
-/* The maps whose fill `status` shows, in its order. */
-static const enum vfw_map_id fill_ids[] = {
-	VFW_MAP_TRUNKS, VFW_MAP_PINHOLES, VFW_MAP_FRAGS, VFW_MAP_CALLS,
-	VFW_MAP_ADMISSIONS, VFW_MAP_REPLIES,
-};
-_Static_assert(sizeof(fill_ids) / sizeof(fill_ids[0]) == FILL_MAPS, "one per fill");
-
-static int read_fill(const int fds[VFW_MAP_COUNT], enum vfw_map_id id,
-		     struct map_fill *f)
-{
-	f->name = vfw_map_pin_name(id);
-	return vfw_map_max_entries(fds[id], &f->max) ?:
-	       vfw_map_count(fds[id], id, &f->used);
-}
-
-static int count_protected(int fd, struct status *st)
-{
-	struct vfw_port_class_entry *all = calloc(VFW_PORT_SLOTS, sizeof(*all));
-	__u32 port;
-	int err;
-
-	if (!all)
-		return -ENOMEM;
-	err = vfw_ports_read(fd, all);
-	for (port = 0; !err && port < VFW_PORT_SLOTS; port++) {
-		st->protected_udp += all[port].udp != VFW_CLASS_NONE;
-		st->protected_tcp += all[port].tcp != VFW_CLASS_NONE;
-	}
-	free(all);
-	return err;
-}
-
-static int read_status(struct status *st)
-{
-	int fds[VFW_MAP_COUNT], i, err;
-
-	err = vfw_maps_open(cli.pin_dir, fds);
-	if (err)
-		return err;
-	err = vfw_map_each(fds[VFW_MAP_IFACES], VFW_MAP_IFACES, add_iface, st);
-	for (i = 0; i < FILL_MAPS && err >= 0; i++)
-		err = read_fill(fds, fill_ids[i], &st->fill[i]);
-	err = err < 0 ? err : vfw_tap_stats_read(fds[VFW_MAP_TAP_STATS], st->tap);
-	err = err ?: vfw_runtime_read(fds[VFW_MAP_RUNTIME], &st->rt);
-	err = err ?: count_protected(fds[VFW_MAP_PORTS], st);
-	vfw_maps_close(fds);
-	if (err)
-		pr_err("cannot read state in %s: %s", cli.pin_dir, strerror(-err));
-	return err;
-}
-
-static void print_status_plain(const struct status *st)
+static void print_status_plain(const struct vfw_status *st)
 {
 	char when[32];
 	int i;
@@ -191,7 +92,7 @@ static void print_status_plain(const struct status *st)
 		       r->l2 == VFW_L2_NONE ? ", no link-layer header" : "", when,
 		       st->link_ok[i] ? "" : " [link pin missing]");
 	}
-	for (i = 0; i < FILL_MAPS; i++)
+	for (i = 0; i < VFW_STATUS_FILL_MAPS; i++)
 		printf("%-9s %u/%u\n", st->fill[i].name, st->fill[i].used,
 		       st->fill[i].max);
 	printf("protected ports: %u udp, %u tcp\n", st->protected_udp,
@@ -202,11 +103,11 @@ static void print_status_plain(const struct status *st)
 	       st->rt.egress_media_idle_ns ? "on" : "off");
 	printf("tc:");
 	for (i = 0; i < VFW_TAP_COUNTER_MAX; i++)
-		printf(" %s %llu", tap_names[i], (unsigned long long)st->tap[i]);
+		printf(" %s %llu", vfw_tap_counter_names[i], (unsigned long long)st->tap[i]);
 	printf("\n");
 }
 
-static void print_status_json(const struct status *st)
+static void print_status_json(const struct vfw_status *st)
 {
 	struct json *j = &cli.jw;
 	int i;
@@ -231,7 +132,7 @@ static void print_status_json(const struct status *st)
 	json_array_end(j);
 	json_key(j, "maps");
 	json_object_start(j);
-	for (i = 0; i < FILL_MAPS; i++) {
+	for (i = 0; i < VFW_STATUS_FILL_MAPS; i++) {
 		json_key(j, st->fill[i].name);
 		json_object_start(j);
 		json_kv_uint(j, "entries", st->fill[i].used);
@@ -253,7 +154,7 @@ static void print_status_json(const struct status *st)
 	json_key(j, "tc");
 	json_object_start(j);
 	for (i = 0; i < VFW_TAP_COUNTER_MAX; i++)
-		json_kv_uint(j, tap_names[i], st->tap[i]);
+		json_kv_uint(j, vfw_tap_counter_names[i], st->tap[i]);
 	json_object_end(j);
 	json_object_end(j);
 	json_finish(j);
@@ -261,13 +162,13 @@ static void print_status_json(const struct status *st)
 
 static int do_status(int argc, char **argv)
 {
-	struct status *st;
+	struct vfw_status *st;
 	int rc;
 
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return EXIT_FAIL;
-	rc = exit_code(read_status(st));
+	rc = exit_code(vfw_status_read(cli.pin_dir, st, NULL));
 	if (!rc && cli.json)
 		print_status_json(st);
 	else if (!rc)

@@ -29,7 +29,7 @@ static const struct args_opt global_opts[] = {
 
 static const struct args_cmd *const top_cmds[] = {
 	&attach_cmd, &detach_cmd, &trunk_cmd, &ports_cmd, &pinhole_cmd,
-	&stats_cmd, &status_cmd, &run_cmd, &replay_cmd, NULL,
+	&stats_cmd, &status_cmd, &run_cmd, &replay_cmd, &doctor_cmd, NULL,
 };
 
 static const struct args_cmd voipfw_cmd = {

@@ -18,7 +18,7 @@ options_of() {
 
 leaves=("attach" "detach" "trunk add" "trunk del" "trunk list" "ports list"
 	"ports set" "ports clear" "ports reset" "pinhole add" "pinhole del"
-	"pinhole list" "pinhole flush" "stats" "status" "run" "replay")
+	"pinhole list" "pinhole flush" "stats" "status" "run" "replay" "doctor")
 groups=("trunk" "ports" "pinhole")
 
 # Every option any help lists, and the global ones.
